@@ -1,0 +1,34 @@
+/* berth error type: a message chain carried up to the top level, which prints
+ * it as one line. Nothing below main() prints or exits. */
+#ifndef BERTH_ERROR_H
+#define BERTH_ERROR_H
+
+#include <stdarg.h>
+
+struct berth_error
+{
+  int status; /* errno value, 0 when the failure has no errno */
+  char *msg;  /* full message chain, "ctx: ctx: cause: strerror" */
+};
+typedef struct berth_error *berth_error_t;
+
+/* Set *err to a new error built from fmt; when errno_ is non-zero its strerror
+ * is appended.  Always returns a negative value (-errno_ or -1) so callers can
+ * write "return berth_error (err, errno, "open `%s`", path);".  */
+int berth_error (berth_error_t *err, int errno_, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* Prefix the existing error with context: "fmt: previous message".  Returns
+ * the same negative value as the error it wraps.  */
+int berth_error_wrap (berth_error_t *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+/* Free and reset *err; safe on NULL.  */
+void berth_error_release (berth_error_t *err);
+
+/* The negative return value matching an error (for re-returning it).  */
+int berth_error_ret (const berth_error_t *err);
+
+#define cleanup_error __attribute__ ((cleanup (berth_error_release)))
+
+#endif

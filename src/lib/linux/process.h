@@ -1,0 +1,42 @@
+/* The container process's own setup, in the container init just before
+ * execve: rlimits, oom score, user and groups, umask, capabilities,
+ * no_new_privs, executable lookup.  */
+#ifndef BERTH_PROCESS_H
+#define BERTH_PROCESS_H
+
+#include <stdbool.h>
+
+#include "../error.h"
+#include "../oci/spec.h"
+
+/* Resolve process->args[0] against PATH from process->env (default
+ * "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") in the
+ * current root; fail with "exec `foo`: executable file not found in $PATH"
+ * style errors.  Called after pivot_root so it can fail at create time.  */
+int berth_process_find_executable (const struct berth_process *process, char **path,
+                                   berth_error_t *err);
+
+/* rlimits and oomScoreAdj: done while still fully privileged.  */
+int berth_process_apply_limits (const struct berth_process *process, berth_error_t *err);
+
+/* setgroups (additionalGids; skipped when setgroups is denied in a user
+ * namespace), setresgid, setresuid keeping capabilities across the uid
+ * change, umask (default 0022).  */
+int berth_process_set_user (const struct berth_process *process, bool setgroups_allowed,
+                            berth_error_t *err);
+
+/* Apply the five capability sets (bounding drop, capset, ambient raise) and
+ * then PR_SET_NO_NEW_PRIVS when asked.  When process->capabilities.present is
+ * false, all capabilities are dropped.  */
+int berth_process_apply_capabilities (const struct berth_process *process, berth_error_t *err);
+
+/* execve the resolved path with args and env; returns only on failure.  */
+int berth_process_exec (const struct berth_process *process, const char *path,
+                        berth_error_t *err);
+
+/* Capability name ("CAP_SYS_ADMIN") to number, -1 when unknown (pure).  */
+int berth_capability_from_name (const char *name);
+/* RLIMIT_* name ("RLIMIT_NOFILE") to resource number, -1 when unknown (pure).  */
+int berth_rlimit_from_name (const char *name);
+
+#endif

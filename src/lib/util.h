@@ -1,0 +1,44 @@
+/* Small file and string helpers shared by every subsystem.  */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Read a whole file (NUL-terminated); *len may be NULL.  */
+int berth_read_file (const char *path, char **out, size_t *len, berth_error_t *err);
+int berth_read_fd (int fd, char **out, size_t *len, berth_error_t *err);
+
+/* Write data to path (create/truncate).  */
+int berth_write_file (const char *path, const void *data, size_t len, mode_t mode,
+                      berth_error_t *err);
+
+/* Write to path.tmp then rename over path, so readers never see a torn file.  */
+int berth_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
+                             berth_error_t *err);
+
+/* Write all of buf to fd, retrying on EINTR and short writes.  */
+int berth_write_all (int fd, const void *buf, size_t len);
+
+/* mkdir -p; existing directories are fine.  */
+int berth_mkdir_p (const char *path, mode_t mode, berth_error_t *err);
+
+/* rm -rf of a directory tree that must not cross mount points.  */
+int berth_remove_tree (const char *path, berth_error_t *err);
+
+/* Number of entries of a NULL-terminated vector (0 for NULL).  */
+size_t berth_strv_len (char *const *v);
+
+/* Whether the environment vector has NAME=...; returns the value or NULL.  */
+const char *berth_strv_getenv (char *const *env, const char *name);
+
+/* Parse a decimal integer fully; returns false on junk or overflow.  */
+bool berth_parse_long (const char *s, long *out);
+
+/* Close every fd >= from, except those in keep (sorted not required).  */
+void berth_close_fds_from (int from);
+
+#endif

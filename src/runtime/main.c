@@ -1,1 +1,177 @@
-int main(void){return 0;}
+/* berth-runtime entry point: global flags, command dispatch, and the one
+ * place where errors are printed (to stderr and to --log).  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define DEFAULT_ROOT "/run/berth-runtime"
+
+static const struct
+{
+  const char *name;
+  cli_command_fn fn;
+} commands[] = {
+  { "spec", cmd_spec },   { "create", cmd_create }, { "run", cmd_run },
+  { "start", cmd_start }, { "state", cmd_state },   { "kill", cmd_kill },
+  { "delete", cmd_delete }, { "list", cmd_list },   { "features", cmd_features },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: berth-runtime [global options] COMMAND [options] [ID]\n\n"
+                "An OCI runtime with runc's command line.\n\n"
+                "Commands: spec, create, start, run, state, kill, delete, list, features\n\n"
+                "Global options:\n"
+                "  --root DIR          state directory (default " DEFAULT_ROOT ")\n"
+                "  --log FILE          also write errors to FILE\n"
+                "  --log-format FMT    text or json\n"
+                "  --debug             verbose logging\n"
+                "  --systemd-cgroup    accepted for compatibility\n"
+                "  --rootless VALUE    accepted for compatibility\n");
+}
+
+static void
+json_escape (FILE *f, const char *s)
+{
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        fprintf (f, "\\%c", *s);
+      else if ((unsigned char) *s < 0x20)
+        fprintf (f, "\\u%04x", *s);
+      else
+        fputc (*s, f);
+    }
+}
+
+static void
+report_error (const struct cli *cli, const char *msg)
+{
+  fprintf (stderr, "berth-runtime: %s\n", msg);
+  if (cli->log_path)
+    {
+      FILE *f = fopen (cli->log_path, "ae");
+      char ts[64];
+      time_t now = time (NULL);
+      struct tm tm;
+      if (f == NULL)
+        return;
+      gmtime_r (&now, &tm);
+      strftime (ts, sizeof (ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (cli->log_json)
+        {
+          fputs ("{\"level\":\"error\",\"msg\":\"", f);
+          json_escape (f, msg);
+          fprintf (f, "\",\"time\":\"%s\"}\n", ts);
+        }
+      else
+        fprintf (f, "time=\"%s\" level=error msg=\"%s\"\n", ts, msg);
+      fclose (f);
+    }
+}
+
+enum
+{
+  OPT_ROOT = 1000,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_ROOTLESS,
+  OPT_CRIU,
+  OPT_HELP,
+  OPT_VERSION,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "criu", required_argument, NULL, OPT_CRIU },
+  { "help", no_argument, NULL, OPT_HELP },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { NULL, 0, NULL, 0 },
+};
+
+int
+main (int argc, char **argv)
+{
+  struct cli cli = { .rt = { .root = DEFAULT_ROOT }, .argv0 = argv[0] };
+  berth_error_t err = NULL;
+  int c, status;
+
+  /* "+": stop at the command name; its own flags are parsed by it.  */
+  while ((c = getopt_long_only (argc, argv, "+hv", global_options, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        cli.rt.root = optarg;
+        break;
+      case OPT_LOG:
+        cli.log_path = optarg;
+        break;
+      case OPT_LOG_FORMAT:
+        if (strcmp (optarg, "json") != 0 && strcmp (optarg, "text") != 0)
+          {
+            fprintf (stderr, "berth-runtime: --log-format: unknown format `%s`\n", optarg);
+            return 1;
+          }
+        cli.log_json = strcmp (optarg, "json") == 0;
+        break;
+      case OPT_DEBUG:
+        cli.rt.debug = true;
+        break;
+      case OPT_SYSTEMD_CGROUP:
+        cli.rt.systemd_cgroup = true;
+        break;
+      case OPT_ROOTLESS:
+        cli.rt.rootless = strcmp (optarg, "true") == 0;
+        break;
+      case OPT_CRIU:
+        break;
+      case 'h':
+      case OPT_HELP:
+        usage (stdout);
+        return 0;
+      case 'v':
+      case OPT_VERSION:
+        printf ("berth-runtime version 0.1.0\nspec: 1.2.0\n");
+        return 0;
+      default:
+        usage (stderr);
+        return 1;
+      }
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    {
+      if (strcmp (argv[optind], commands[i].name) != 0)
+        continue;
+      argc -= optind;
+      argv += optind;
+      optind = 0; /* fresh getopt for the command */
+      status = commands[i].fn (&cli, argc, argv, &err);
+      if (status != 0 && err)
+        report_error (&cli, err->msg ? err->msg : "error");
+      berth_error_release (&err);
+      return status;
+    }
+  {
+    char msg[256];
+    snprintf (msg, sizeof (msg), "unknown command `%s`", argv[optind]);
+    report_error (&cli, msg);
+  }
+  return 1;
+}

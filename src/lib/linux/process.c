@@ -1,1 +1,443 @@
-/* stub: replaced by its owner */
+/* The container process's own setup, run by the container init just before
+ * execve: rlimits and oom score, executable lookup, user and groups, umask,
+ * capability sets and no_new_privs, and the exec itself.  Also the name
+ * tables that turn "CAP_*" and "RLIMIT_*" strings into numbers.
+ *
+ * Ambient capabilities: a capability can only be ambient when it is both
+ * permitted and inheritable.  Like runc, an ambient capability that the
+ * configuration does not also grant in those two sets is skipped silently
+ * rather than failing the container.  */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../util.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Name tables.  */
+
+static const char *const capability_names[] = {
+  [CAP_CHOWN] = "CAP_CHOWN",
+  [CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
+  [CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
+  [CAP_FOWNER] = "CAP_FOWNER",
+  [CAP_FSETID] = "CAP_FSETID",
+  [CAP_KILL] = "CAP_KILL",
+  [CAP_SETGID] = "CAP_SETGID",
+  [CAP_SETUID] = "CAP_SETUID",
+  [CAP_SETPCAP] = "CAP_SETPCAP",
+  [CAP_LINUX_IMMUTABLE] = "CAP_LINUX_IMMUTABLE",
+  [CAP_NET_BIND_SERVICE] = "CAP_NET_BIND_SERVICE",
+  [CAP_NET_BROADCAST] = "CAP_NET_BROADCAST",
+  [CAP_NET_ADMIN] = "CAP_NET_ADMIN",
+  [CAP_NET_RAW] = "CAP_NET_RAW",
+  [CAP_IPC_LOCK] = "CAP_IPC_LOCK",
+  [CAP_IPC_OWNER] = "CAP_IPC_OWNER",
+  [CAP_SYS_MODULE] = "CAP_SYS_MODULE",
+  [CAP_SYS_RAWIO] = "CAP_SYS_RAWIO",
+  [CAP_SYS_CHROOT] = "CAP_SYS_CHROOT",
+  [CAP_SYS_PTRACE] = "CAP_SYS_PTRACE",
+  [CAP_SYS_PACCT] = "CAP_SYS_PACCT",
+  [CAP_SYS_ADMIN] = "CAP_SYS_ADMIN",
+  [CAP_SYS_BOOT] = "CAP_SYS_BOOT",
+  [CAP_SYS_NICE] = "CAP_SYS_NICE",
+  [CAP_SYS_RESOURCE] = "CAP_SYS_RESOURCE",
+  [CAP_SYS_TIME] = "CAP_SYS_TIME",
+  [CAP_SYS_TTY_CONFIG] = "CAP_SYS_TTY_CONFIG",
+  [CAP_MKNOD] = "CAP_MKNOD",
+  [CAP_LEASE] = "CAP_LEASE",
+  [CAP_AUDIT_WRITE] = "CAP_AUDIT_WRITE",
+  [CAP_AUDIT_CONTROL] = "CAP_AUDIT_CONTROL",
+  [CAP_SETFCAP] = "CAP_SETFCAP",
+  [CAP_MAC_OVERRIDE] = "CAP_MAC_OVERRIDE",
+  [CAP_MAC_ADMIN] = "CAP_MAC_ADMIN",
+  [CAP_SYSLOG] = "CAP_SYSLOG",
+  [CAP_WAKE_ALARM] = "CAP_WAKE_ALARM",
+  [CAP_BLOCK_SUSPEND] = "CAP_BLOCK_SUSPEND",
+  [CAP_AUDIT_READ] = "CAP_AUDIT_READ",
+  [CAP_PERFMON] = "CAP_PERFMON",
+  [CAP_BPF] = "CAP_BPF",
+  [CAP_CHECKPOINT_RESTORE] = "CAP_CHECKPOINT_RESTORE",
+};
+
+struct rlimit_name
+{
+  const char *name;
+  int resource;
+};
+
+static const struct rlimit_name rlimit_names[] = {
+  { "RLIMIT_CPU", RLIMIT_CPU },           { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_DATA", RLIMIT_DATA },         { "RLIMIT_STACK", RLIMIT_STACK },
+  { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },   { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },     { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+};
+
+#define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
+
+int
+berth_capability_from_name (const char *name)
+{
+  if (name == NULL)
+    return -1;
+  for (size_t i = 0; i < N_ELEMENTS (capability_names); i++)
+    if (capability_names[i] && strcmp (capability_names[i], name) == 0)
+      return (int)i;
+  return -1;
+}
+
+int
+berth_rlimit_from_name (const char *name)
+{
+  if (name == NULL)
+    return -1;
+  for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+static const char *
+rlimit_name (int resource)
+{
+  for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
+    if (rlimit_names[i].resource == resource)
+      return rlimit_names[i].name;
+  return "unknown";
+}
+
+/* Executable lookup.  */
+
+/* The checks runc (through Go's exec.LookPath) makes on a candidate: it must
+ * exist, not be a directory, be a regular file and have an execute bit.
+ * Returns 0 or an errno value.  */
+static int
+check_executable (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    return errno;
+  if (S_ISDIR (st.st_mode))
+    return EISDIR;
+  if (!S_ISREG (st.st_mode) || (st.st_mode & 0111) == 0)
+    return EACCES;
+  return 0;
+}
+
+static int
+use_path_as_is (const char *name, char **path, berth_error_t *err)
+{
+  int r = check_executable (name);
+
+  if (r == EISDIR)
+    return berth_error (err, 0, "exec: \"%s\": is a directory", name);
+  if (r == EACCES)
+    return berth_error (err, EACCES, "exec: \"%s\"", name);
+  if (r != 0)
+    return berth_error (err, r, "exec: \"%s\": stat", name);
+  *path = strdup (name);
+  if (*path == NULL)
+    return berth_error (err, ENOMEM, "exec: \"%s\"", name);
+  return 0;
+}
+
+/* Try NAME in one PATH entry of length LEN; an empty entry means the current
+ * directory.  Returns 1 and sets *path on a hit, 0 on a miss.  */
+static int
+try_path_entry (const char *dir, size_t len, const char *name, char **path, berth_error_t *err)
+{
+  cleanup_free char *candidate = NULL;
+
+  if (len == 0)
+    {
+      dir = ".";
+      len = 1;
+    }
+  if (asprintf (&candidate, "%.*s/%s", (int)len, dir, name) < 0)
+    return berth_error (err, ENOMEM, "exec: \"%s\"", name);
+  if (check_executable (candidate) != 0)
+    return 0;
+  *path = steal_pointer (&candidate);
+  return 1;
+}
+
+int
+berth_process_find_executable (const struct berth_process *process, char **path, berth_error_t *err)
+{
+  const char *name, *search, *entry;
+
+  if (process == NULL || process->args == NULL || process->args[0] == NULL)
+    return berth_error (err, 0, "exec: no command specified");
+  name = process->args[0];
+  if (strchr (name, '/'))
+    return use_path_as_is (name, path, err);
+
+  search = berth_strv_getenv (process->env, "PATH");
+  if (search == NULL)
+    search = DEFAULT_PATH;
+  /* An empty PATH has no entries at all, as in Go's filepath.SplitList.  */
+  entry = *name && *search ? search : NULL;
+  while (entry)
+    {
+      const char *end = strchrnul (entry, ':');
+      int r = try_path_entry (entry, end - entry, name, path, err);
+      if (r != 0)
+        return r < 0 ? r : 0;
+      entry = *end ? end + 1 : NULL;
+    }
+  return berth_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* Limits.  */
+
+static int
+apply_rlimit (const struct berth_rlimit *rl, berth_error_t *err)
+{
+  struct rlimit limit = {
+    .rlim_cur = rl->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->soft,
+    .rlim_max = rl->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->hard,
+  };
+
+  if (setrlimit (rl->resource, &limit) < 0)
+    return berth_error (err, errno, "setrlimit `%s`", rlimit_name (rl->resource));
+  return 0;
+}
+
+static int
+write_oom_score_adj (int value, berth_error_t *err)
+{
+  const char *path = "/proc/self/oom_score_adj";
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  char buf[16];
+  int len, r;
+
+  if (fd < 0)
+    return berth_error (err, errno, "open `%s`", path);
+  len = snprintf (buf, sizeof (buf), "%d", value);
+  r = berth_write_all (fd, buf, len);
+  if (r < 0)
+    return berth_error (err, -r, "write `%s`", path);
+  return 0;
+}
+
+int
+berth_process_apply_limits (const struct berth_process *process, berth_error_t *err)
+{
+  for (size_t i = 0; i < process->n_rlimits; i++)
+    if (apply_rlimit (&process->rlimits[i], err) < 0)
+      return berth_error_ret (err);
+  if (process->has_oom_score_adj && write_oom_score_adj (process->oom_score_adj, err) < 0)
+    return berth_error_wrap (err, "set oomScoreAdj to %d", process->oom_score_adj);
+  return 0;
+}
+
+/* User and groups.  */
+
+static int
+set_additional_groups (const struct berth_user *user, berth_error_t *err)
+{
+  cleanup_free gid_t *gids = NULL;
+
+  if (user->n_additional_gids > 0)
+    {
+      gids = calloc (user->n_additional_gids, sizeof (*gids));
+      if (gids == NULL)
+        return berth_error (err, ENOMEM, "setgroups");
+      for (size_t i = 0; i < user->n_additional_gids; i++)
+        gids[i] = user->additional_gids[i];
+    }
+  if (setgroups (user->n_additional_gids, gids) < 0)
+    return berth_error (err, errno, "setgroups");
+  return 0;
+}
+
+int
+berth_process_set_user (const struct berth_process *process, bool setgroups_allowed,
+                        berth_error_t *err)
+{
+  const struct berth_user *user = &process->user;
+
+  /* Without KEEPCAPS the permitted set is cleared when every uid leaves 0,
+   * and berth_process_apply_capabilities would have nothing to keep.  */
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return berth_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (setgroups_allowed && set_additional_groups (user, err) < 0)
+    return berth_error_ret (err);
+  if (setresgid (user->gid, user->gid, user->gid) < 0)
+    return berth_error (err, errno, "setresgid %u", (unsigned)user->gid);
+  if (setresuid (user->uid, user->uid, user->uid) < 0)
+    return berth_error (err, errno, "setresuid %u", (unsigned)user->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return berth_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  umask (user->has_umask ? user->umask : 0022);
+  return 0;
+}
+
+/* Capabilities.  */
+
+struct cap_sets
+{
+  uint64_t effective;
+  uint64_t permitted;
+  uint64_t inheritable;
+};
+
+static int
+cap_get (struct cap_sets *sets)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2];
+
+  memset (data, 0, sizeof (data));
+  if (syscall (SYS_capget, &header, data) < 0)
+    return -errno;
+  sets->effective = data[0].effective | ((uint64_t)data[1].effective << 32);
+  sets->permitted = data[0].permitted | ((uint64_t)data[1].permitted << 32);
+  sets->inheritable = data[0].inheritable | ((uint64_t)data[1].inheritable << 32);
+  return 0;
+}
+
+static int
+cap_set (const struct cap_sets *sets)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2] = {
+    { (uint32_t)sets->effective, (uint32_t)sets->permitted, (uint32_t)sets->inheritable },
+    { (uint32_t)(sets->effective >> 32), (uint32_t)(sets->permitted >> 32),
+      (uint32_t)(sets->inheritable >> 32) },
+  };
+
+  if (syscall (SYS_capset, &header, data) < 0)
+    return -errno;
+  return 0;
+}
+
+/* The highest capability number the running kernel knows.  */
+static int
+last_capability (void)
+{
+  cleanup_free char *text = NULL;
+  long value;
+  int cap;
+
+  if (berth_read_file ("/proc/sys/kernel/cap_last_cap", &text, NULL, NULL) == 0)
+    {
+      text[strcspn (text, "\n")] = '\0';
+      if (berth_parse_long (text, &value) && value >= 0 && value < 64)
+        return (int)value;
+    }
+  /* /proc may not be mounted yet: probe the bounding set instead.  */
+  for (cap = 0; cap < 63; cap++)
+    if (prctl (PR_CAPBSET_READ, cap + 1, 0, 0, 0) < 0)
+      break;
+  return cap;
+}
+
+static int
+drop_bounding_set (uint64_t keep, int last_cap, berth_error_t *err)
+{
+  for (int cap = 0; cap <= last_cap; cap++)
+    {
+      int present;
+
+      if (keep & (UINT64_C (1) << cap))
+        continue;
+      present = prctl (PR_CAPBSET_READ, cap, 0, 0, 0);
+      if (present < 0)
+        return berth_error (err, errno, "prctl PR_CAPBSET_READ %d", cap);
+      if (present && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+        return berth_error (err, errno, "drop `%s` from the bounding set", capability_names[cap]);
+    }
+  return 0;
+}
+
+static int
+raise_ambient (const struct cap_sets *sets, uint64_t ambient, int last_cap, berth_error_t *err)
+{
+  uint64_t allowed = ambient & sets->permitted & sets->inheritable;
+
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    {
+      /* A kernel without ambient capabilities has none to clear.  */
+      if (errno == EINVAL && allowed == 0)
+        return 0;
+      return berth_error (err, errno, "clear ambient capabilities");
+    }
+  for (int cap = 0; cap <= last_cap; cap++)
+    if ((allowed & (UINT64_C (1) << cap))
+        && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      return berth_error (err, errno, "raise ambient `%s`", capability_names[cap]);
+  return 0;
+}
+
+int
+berth_process_apply_capabilities (const struct berth_process *process, berth_error_t *err)
+{
+  const struct berth_capabilities *caps = &process->capabilities;
+  int last_cap = last_capability ();
+  uint64_t valid = last_cap >= 63 ? UINT64_MAX : (UINT64_C (1) << (last_cap + 1)) - 1;
+  struct cap_sets current = { 0, 0, 0 }, wanted = { 0, 0, 0 };
+  uint64_t bounding = 0, ambient = 0;
+  int r;
+
+  if (caps->present)
+    {
+      bounding = caps->bounding & valid;
+      ambient = caps->ambient & valid;
+      wanted.effective = caps->effective & valid;
+      wanted.permitted = caps->permitted & valid;
+      wanted.inheritable = caps->inheritable & valid;
+    }
+
+  /* After a uid change the effective set is empty while the permitted set
+   * was kept: make it effective again, since dropping from the bounding set
+   * needs CAP_SETPCAP.  */
+  r = cap_get (&current);
+  if (r < 0)
+    return berth_error (err, -r, "capget");
+  current.effective = current.permitted;
+  r = cap_set (&current);
+  if (r < 0)
+    return berth_error (err, -r, "capset");
+
+  if (drop_bounding_set (bounding, last_cap, err) < 0)
+    return berth_error_ret (err);
+  r = cap_set (&wanted);
+  if (r < 0)
+    return berth_error (err, -r, "capset");
+  if (raise_ambient (&wanted, ambient, last_cap, err) < 0)
+    return berth_error_ret (err);
+  if (process->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berth_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  return 0;
+}
+
+/* Exec.  */
+
+int
+berth_process_exec (const struct berth_process *process, const char *path, berth_error_t *err)
+{
+  char *empty_env[] = { NULL };
+
+  execve (path, process->args, process->env ? process->env : empty_env);
+  return berth_error (err, errno, "exec `%s`", path);
+}

@@ -43,6 +43,9 @@ struct berth_mount_options
   bool bind;                 /* "bind" or "rbind" */
   bool recursive;            /* "rbind" */
   char *data;                /* comma-joined unknown options for the filesystem, or NULL */
+  unsigned long rec_attr_set; /* MOUNT_ATTR_* set on the whole tree ("rro", "rnosuid", ...) */
+  unsigned long rec_attr_clr; /* MOUNT_ATTR_* cleared on the whole tree ("rrw", "rsuid", ...) */
+  bool tmpcopyup;             /* tmpfs: copy the directory's previous contents into it */
 };
 int berth_mount_options_parse (char *const *options, struct berth_mount_options *out,
                                berth_error_t *err);

@@ -1,1 +1,690 @@
-/* stub: replaced by its owner */
+/* The OCI lifecycle seen from the runtime process: create (clone the
+ * container init and drive it to "created"), start, run, state, kill,
+ * delete and list.  */
+#include "container.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../hooks.h"
+#include "../util.h"
+#include "launch.h"
+#include "namespaces.h"
+
+static void
+spec_freep (struct berth_spec **s)
+{
+  berth_spec_free (*s);
+}
+#define cleanup_spec __attribute__ ((cleanup (spec_freep)))
+
+static void
+state_freep (struct berth_state **s)
+{
+  berth_state_free (*s);
+}
+#define cleanup_state __attribute__ ((cleanup (state_freep)))
+
+static int
+pidfd_open_ (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+static int
+pidfd_send_signal_ (int pidfd, int sig)
+{
+  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64], *out = NULL;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf (&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  return strdup (pw ? pw->pw_name : "");
+}
+
+/* Fill the state record from the spec; pid set by the caller.  */
+static int
+state_init (struct berth_state *st, const char *id, const char *bundle, const char *rootfs,
+            const struct berth_spec *spec)
+{
+  st->id = strdup (id);
+  st->oci_version = strdup (spec->oci_version);
+  st->bundle = strdup (bundle);
+  st->rootfs = strdup (rootfs);
+  st->created = now_rfc3339 ();
+  st->owner = owner_name ();
+  /* Borrowed from the spec: state_release does not free them.  */
+  st->annotations = spec->annotations;
+  st->n_annotations = spec->n_annotations;
+  return 0;
+}
+
+static void
+state_release (struct berth_state *st)
+{
+  free (st->id);
+  free (st->oci_version);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  free (st->owner);
+}
+
+static int
+run_hooks_with_state (const struct berth_hook_list *hooks, const char *kind,
+                      const struct berth_state *st, enum berth_status status, berth_error_t *err)
+{
+  cleanup_free char *json = NULL;
+
+  if (hooks->n == 0)
+    return 0;
+  json = berth_state_to_json (st, status, false);
+  return berth_hooks_run (hooks, kind, json, err);
+}
+
+static bool
+needs_hooks_sync (const struct berth_spec *spec)
+{
+  const struct berth_hooks *h = &spec->hooks;
+  return h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n;
+}
+
+static int
+resolve_paths (const struct berth_create_options *o, const struct berth_spec *spec,
+               char **bundle, char **rootfs, berth_error_t *err)
+{
+  char buf[PATH_MAX];
+  cleanup_free char *joined = NULL;
+
+  if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
+    return berth_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  *bundle = strdup (buf);
+  if (spec->root_path[0] == '/')
+    joined = strdup (spec->root_path);
+  else if (asprintf (&joined, "%s/%s", *bundle, spec->root_path) < 0)
+    joined = NULL;
+  if (joined == NULL)
+    return berth_error (err, ENOMEM, "root.path");
+  if (realpath (joined, buf) == NULL)
+    return berth_error (err, errno, "root.path `%s`", joined);
+  *rootfs = strdup (buf);
+  return 0;
+}
+
+static int
+load_config (const struct berth_create_options *o, struct berth_spec **spec, berth_error_t *err)
+{
+  cleanup_free char *path = NULL;
+
+  if (o->config_path)
+    path = strdup (o->config_path);
+  else if (asprintf (&path, "%s/config.json", o->bundle ? o->bundle : ".") < 0)
+    path = NULL;
+  if (path == NULL)
+    return berth_error (err, ENOMEM, "config");
+  if (berth_spec_load (path, spec, err) < 0)
+    return berth_error_ret (err);
+  if ((*spec)->process == NULL)
+    return berth_error (err, 0, "process: required to create a container");
+  if ((*spec)->process->terminal && o->console_socket == NULL)
+    return berth_error (err, 0, "process.terminal: true needs --console-socket (terminals come "
+                                "with exec support)");
+  return berth_namespaces_validate (*spec, err);
+}
+
+/* The runtime side of the setup dialogue, until the init reports ready.  */
+static int
+drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth_state *st,
+            berth_error_t *err)
+{
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "create");
+  for (;;)
+    {
+      if (berth_sync_recv (sync_fd, m, err) < 0)
+        return berth_error_ret (err);
+      switch (m->type)
+        {
+        case SYNC_USERNS_READY:
+          if (berth_userns_write_mappings (*pid, spec, err) < 0)
+            return berth_error_ret (err);
+          berth_sync_send (sync_fd, SYNC_USERNS_MAPPED, 0, NULL);
+          break;
+
+        case SYNC_CHILD_PID:
+          /* The intermediate process exits; the container process is our child too.  */
+          waitpid (*pid, NULL, 0);
+          *pid = m->value;
+          break;
+
+        case SYNC_HOOKS_REQUEST:
+          {
+            cleanup_free char *json = NULL;
+            st->pid = *pid;
+            if (run_hooks_with_state (&spec->hooks.prestart, "prestart", st,
+                                      BERTH_STATUS_CREATING, err)
+                    < 0
+                || run_hooks_with_state (&spec->hooks.create_runtime, "createRuntime", st,
+                                         BERTH_STATUS_CREATING, err)
+                       < 0)
+              return berth_error_ret (err);
+            json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
+            berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
+            break;
+          }
+
+        case SYNC_READY:
+          return 0;
+
+        case SYNC_ERROR:
+          return berth_error (err, m->value > 0 ? 0 : 0, "%s", m->text);
+
+        default:
+          return berth_error (err, EPROTO, "unexpected message %u from container init", m->type);
+        }
+    }
+}
+
+/* Clone the container init.  Namespaces made by clone when possible (one
+ * syscall, and a new user namespace then owns all the others).  */
+static pid_t
+spawn_init (struct berth_launch *l, berth_error_t *err)
+{
+  const char *pidns_path = NULL;
+  int new_flags = berth_namespaces_new_flags (l->spec) & ~CLONE_NEWTIME;
+  cleanup_close int saved_pidns = -1;
+  pid_t pid;
+
+  berth_spec_has_namespace (l->spec, CLONE_NEWPID, &pidns_path);
+  l->join_in_init = berth_namespaces_any_join (l->spec, CLONE_NEWPID);
+  l->clone_flags = l->join_in_init ? 0 : new_flags;
+
+  if (pidns_path && pidns_path[0])
+    {
+      saved_pidns = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+      if (berth_namespace_enter (pidns_path, CLONE_NEWPID, err) < 0)
+        return berth_error_ret (err);
+    }
+  pid = (pid_t) syscall (SYS_clone, l->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid == 0)
+    berth_init_main (l);
+  if (pid < 0)
+    pid = berth_error (err, errno, "clone container init");
+  if (saved_pidns >= 0)
+    setns (saved_pidns, CLONE_NEWPID);
+  return pid;
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+}
+
+/* The shared core of create and run: on success the container is "created"
+ * and *pid_out is its process, our child.  */
+static int
+create_container (const struct berth_runtime *rt, const struct berth_create_options *o,
+                  pid_t *pid_out, berth_error_t *err)
+{
+  cleanup_spec struct berth_spec *spec = NULL;
+  cleanup_free char *bundle = NULL;
+  cleanup_free char *rootfs = NULL;
+  cleanup_free char *dir = NULL;
+  cleanup_free char *fifo = NULL;
+  cleanup_close int lock_fd = -1;
+  cleanup_close int sync_parent = -1;
+  struct berth_state st = { 0 };
+  struct berth_launch l = { 0 };
+  int socks[2];
+  pid_t pid = -1;
+  bool zombie;
+  int r;
+
+  if (berth_id_validate (o->id, err) < 0 || load_config (o, &spec, err) < 0
+      || resolve_paths (o, spec, &bundle, &rootfs, err) < 0)
+    return berth_error_ret (err);
+  if (berth_state_reserve (rt->root, o->id, &dir, &lock_fd, err) < 0)
+    return berth_error_ret (err);
+
+  if (asprintf (&fifo, "%s/" BERTH_FIFO_FILE, dir) < 0 || mkfifo (fifo, 0600) < 0)
+    {
+      r = berth_error (err, errno, "create exec fifo");
+      goto fail;
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
+    {
+      r = berth_error (err, errno, "socketpair");
+      goto fail;
+    }
+  sync_parent = socks[0];
+  state_init (&st, o->id, bundle, rootfs, spec);
+
+  l = (struct berth_launch){
+    .rt = rt,
+    .opts = o,
+    .spec = spec,
+    .state_dir = dir,
+    .rootfs = rootfs,
+    .sync_fd = socks[1],
+    .need_hooks_sync = needs_hooks_sync (spec),
+    .runtime_pid = getpid (),
+  };
+  pid = spawn_init (&l, err);
+  close (socks[1]);
+  if (pid < 0)
+    {
+      r = pid;
+      goto fail;
+    }
+  r = drive_init (sync_parent, &pid, spec, &st, err);
+  if (r < 0)
+    goto fail;
+
+  st.pid = pid;
+  st.pid_start_time = berth_proc_start_time (pid, &zombie);
+  if (spec->hooks.poststop.n)
+    {
+      /* delete needs the hooks after the bundle may be gone.  */
+      cleanup_free char *src = NULL, *dst = NULL, *text = NULL;
+      size_t len;
+      if (asprintf (&dst, "%s/" BERTH_CONFIG_FILE, dir) < 0
+          || asprintf (&src, "%s/config.json", bundle) < 0)
+        r = berth_error (err, ENOMEM, "copy config");
+      else if ((r = berth_read_file (o->config_path ? o->config_path : src, &text, &len, err)) == 0)
+        r = berth_write_file (dst, text, len, 0600, err);
+      if (r < 0)
+        goto fail;
+    }
+  r = berth_state_save (dir, &st, err);
+  if (r < 0)
+    goto fail;
+  if (o->pid_file)
+    {
+      char buf[32];
+      int n = snprintf (buf, sizeof (buf), "%d", pid);
+      r = berth_write_file_atomic (o->pid_file, buf, n, 0644, err);
+      if (r < 0)
+        goto fail;
+    }
+  *pid_out = pid;
+  st.annotations = NULL;
+  state_release (&st);
+  return 0;
+
+fail:
+  kill_and_reap (pid);
+  {
+    berth_error_t ignored = NULL;
+    berth_remove_tree (dir, &ignored);
+    berth_error_release (&ignored);
+  }
+  state_release (&st);
+  return r;
+}
+
+int
+berth_container_create (const struct berth_runtime *rt, const struct berth_create_options *o,
+                        pid_t *pid, berth_error_t *err)
+{
+  pid_t p;
+  if (create_container (rt, o, &p, err) < 0)
+    return berth_error_ret (err);
+  if (pid)
+    *pid = p;
+  return 0;
+}
+
+static char *
+state_path (const struct berth_runtime *rt, const char *id, const char *file)
+{
+  char *p = NULL;
+  if (asprintf (&p, "%s/%s/%s", rt->root, id, file) < 0)
+    return NULL;
+  return p;
+}
+
+int
+berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err)
+{
+  cleanup_close int lock_fd = -1;
+  cleanup_close int fifo_fd = -1;
+  cleanup_state struct berth_state *st = NULL;
+  cleanup_free char *fifo = NULL;
+  cleanup_free char *config = NULL;
+  cleanup_spec struct berth_spec *spec = NULL;
+
+  if (berth_state_lock (rt->root, id, &lock_fd, err) < 0
+      || berth_state_load (rt->root, id, &st, err) < 0)
+    return berth_error_ret (err);
+  if (st->status != BERTH_STATUS_CREATED)
+    return berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                        berth_status_name (st->status));
+  fifo = state_path (rt, id, BERTH_FIFO_FILE);
+  fifo_fd = open (fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo_fd < 0)
+    return berth_error (err, errno, "cannot start container `%s`: exec fifo", id);
+  if (write (fifo_fd, "0", 1) != 1)
+    return berth_error (err, errno, "cannot start container `%s`", id);
+  unlink (fifo);
+
+  /* poststart failures are warnings in the spec: the container runs on.  */
+  config = state_path (rt, id, BERTH_CONFIG_FILE);
+  if (access (config, F_OK) == 0 && berth_spec_load (config, &spec, NULL) == 0)
+    {
+      berth_error_t ignored = NULL;
+      run_hooks_with_state (&spec->hooks.poststart, "poststart", st, BERTH_STATUS_RUNNING,
+                            &ignored);
+      berth_error_release (&ignored);
+    }
+  return 0;
+}
+
+/* Signals a foreground `run` passes on to the container process.  */
+static const int forwarded_signals[]
+    = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
+
+static int
+wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
+{
+  sigset_t set, old;
+  int status;
+
+  sigemptyset (&set);
+  for (size_t i = 0; i < sizeof (forwarded_signals) / sizeof (int); i++)
+    sigaddset (&set, forwarded_signals[i]);
+  sigaddset (&set, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &set, &old);
+  for (;;)
+    {
+      siginfo_t si;
+      pid_t w = waitpid (pid, &status, WNOHANG);
+      if (w == pid)
+        break;
+      if (w < 0 && errno != EINTR)
+        {
+          sigprocmask (SIG_SETMASK, &old, NULL);
+          return berth_error (err, errno, "wait for container process");
+        }
+      if (sigwaitinfo (&set, &si) > 0 && si.si_signo != SIGCHLD)
+        kill (pid, si.si_signo);
+    }
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  if (WIFEXITED (status))
+    *exit_status = WEXITSTATUS (status);
+  else if (WIFSIGNALED (status))
+    *exit_status = 128 + WTERMSIG (status);
+  else
+    *exit_status = 255;
+  return 0;
+}
+
+int
+berth_container_run (const struct berth_runtime *rt, const struct berth_create_options *o,
+                     int *exit_status, berth_error_t *err)
+{
+  pid_t pid;
+  int r;
+
+  if (create_container (rt, o, &pid, err) < 0)
+    return berth_error_ret (err);
+  if (berth_container_start (rt, o->id, err) < 0)
+    {
+      berth_error_t ignored = NULL;
+      berth_container_delete (rt, o->id, true, &ignored);
+      berth_error_release (&ignored);
+      return berth_error_ret (err);
+    }
+  *exit_status = 0;
+  if (o->detach)
+    return 0;
+  r = wait_forwarding_signals (pid, exit_status, err);
+  {
+    berth_error_t derr = NULL;
+    if (berth_container_delete (rt, o->id, true, &derr) < 0 && r == 0)
+      {
+        *err = derr;
+        return berth_error_ret (err);
+      }
+    berth_error_release (&derr);
+  }
+  return r;
+}
+
+int
+berth_container_state (const struct berth_runtime *rt, const char *id, char **json,
+                       berth_error_t *err)
+{
+  cleanup_state struct berth_state *st = NULL;
+
+  if (berth_state_load (rt->root, id, &st, err) < 0)
+    return berth_error_ret (err);
+  *json = berth_state_to_json (st, st->status, true);
+  return 0;
+}
+
+/* Every process in the container's pid namespace (without cgroups, the pid
+ * namespace is what makes "all" of a container).  */
+static int
+kill_all_in_pidns (const struct berth_state *st, int sig)
+{
+  char path[64], target[64], link[64];
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  ssize_t n;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", st->pid);
+  n = readlink (path, target, sizeof (target) - 1);
+  if (n < 0)
+    return -errno;
+  target[n] = '\0';
+  d = opendir ("/proc");
+  if (d == NULL)
+    return -errno;
+  while ((de = readdir (d)))
+    {
+      long pid;
+      if (!berth_parse_long (de->d_name, &pid))
+        continue;
+      snprintf (path, sizeof (path), "/proc/%ld/ns/pid", pid);
+      n = readlink (path, link, sizeof (link) - 1);
+      if (n < 0)
+        continue;
+      link[n] = '\0';
+      if (strcmp (link, target) == 0)
+        kill ((pid_t) pid, sig);
+    }
+  return 0;
+}
+
+static bool
+has_own_pidns (pid_t pid)
+{
+  char a[64], b[64], path[64];
+  ssize_t n, m;
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", pid);
+  n = readlink (path, a, sizeof (a));
+  m = readlink ("/proc/self/ns/pid", b, sizeof (b));
+  return n > 0 && m > 0 && (n != m || memcmp (a, b, n) != 0);
+}
+
+static int
+signal_container (const struct berth_state *st, int sig, bool all, berth_error_t *err)
+{
+  cleanup_close int pidfd = pidfd_open_ (st->pid);
+
+  if (pidfd < 0 || !berth_state_process_alive (st))
+    return berth_error (err, ESRCH, "container `%s` is not running", st->id);
+  if (all && has_own_pidns (st->pid))
+    kill_all_in_pidns (st, sig);
+  if (pidfd_send_signal_ (pidfd, sig) < 0 && errno != ESRCH)
+    return berth_error (err, errno, "kill container `%s`", st->id);
+  return 0;
+}
+
+int
+berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, bool all,
+                      berth_error_t *err)
+{
+  cleanup_state struct berth_state *st = NULL;
+
+  if (berth_state_load (rt->root, id, &st, err) < 0)
+    return berth_error_ret (err);
+  if (st->status == BERTH_STATUS_STOPPED)
+    return berth_error (err, 0, "container `%s` is not running", id);
+  return signal_container (st, sig, all, err);
+}
+
+static int
+wait_gone (const struct berth_state *st, int timeout_ms)
+{
+  cleanup_close int pidfd = pidfd_open_ (st->pid);
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+  if (pidfd < 0)
+    return 0;
+  /* A pidfd is readable once the process exits (zombie counts as gone).  */
+  if (poll (&p, 1, timeout_ms) == 1)
+    return 0;
+  return -ETIMEDOUT;
+}
+
+int
+berth_container_delete (const struct berth_runtime *rt, const char *id, bool force,
+                        berth_error_t *err)
+{
+  cleanup_close int lock_fd = -1;
+  cleanup_state struct berth_state *st = NULL;
+  cleanup_free char *dir = NULL;
+  cleanup_free char *config = NULL;
+  cleanup_spec struct berth_spec *spec = NULL;
+
+  if (berth_state_lock (rt->root, id, &lock_fd, err) < 0
+      || berth_state_load (rt->root, id, &st, err) < 0)
+    return berth_error_ret (err);
+  if (st->status == BERTH_STATUS_RUNNING && !force)
+    return berth_error (err, 0, "cannot delete container `%s` that is running: stop it or use "
+                                "--force", id);
+  if (st->status != BERTH_STATUS_STOPPED)
+    {
+      signal_container (st, SIGKILL, true, NULL);
+      if (wait_gone (st, 10000) < 0)
+        return berth_error (err, ETIMEDOUT, "container `%s` did not die after SIGKILL", id);
+    }
+
+  config = state_path (rt, id, BERTH_CONFIG_FILE);
+  if (access (config, F_OK) == 0 && berth_spec_load (config, &spec, NULL) == 0)
+    {
+      /* poststop failures are warnings in the spec: delete goes on.  */
+      berth_error_t ignored = NULL;
+      run_hooks_with_state (&spec->hooks.poststop, "poststop", st, BERTH_STATUS_STOPPED,
+                            &ignored);
+      berth_error_release (&ignored);
+    }
+  if (asprintf (&dir, "%s/%s", rt->root, id) < 0)
+    return berth_error (err, ENOMEM, "delete");
+  return berth_remove_tree (dir, err);
+}
+
+int
+berth_container_list (const struct berth_runtime *rt, struct berth_state ***states, size_t *n,
+                      berth_error_t *err)
+{
+  cleanup_strv char **ids = NULL;
+  size_t count, used = 0;
+  struct berth_state **v;
+
+  if (berth_state_list_ids (rt->root, &ids, err) < 0)
+    return berth_error_ret (err);
+  count = berth_strv_len (ids);
+  v = calloc (count + 1, sizeof (*v));
+  if (v == NULL)
+    return berth_error (err, ENOMEM, "list");
+  for (size_t i = 0; i < count; i++)
+    if (berth_state_load (rt->root, ids[i], &v[used], NULL) == 0)
+      used++;
+  *states = v;
+  *n = used;
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int sig;
+} signal_names[] = {
+  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+  { "FPE", SIGFPE },     { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+  { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH }, { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+int
+berth_signal_parse (const char *s)
+{
+  long n;
+
+  if (s == NULL || *s == '\0')
+    return -1;
+  if (berth_parse_long (s, &n))
+    return (n > 0 && n < NSIG) ? (int) n : -1;
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
+    {
+      long off = 0;
+      if (s[5] && !berth_parse_long (s + 5, &off))
+        return -1;
+      n = (toupper ((unsigned char) s[2]) == 'M' && toupper ((unsigned char) s[3]) == 'I')
+              ? SIGRTMIN + off
+              : SIGRTMAX + off;
+      return (n >= SIGRTMIN && n <= SIGRTMAX) ? (int) n : -1;
+    }
+  for (size_t i = 0; i < sizeof (signal_names) / sizeof (signal_names[0]); i++)
+    if (strcasecmp (s, signal_names[i].name) == 0)
+      return signal_names[i].sig;
+  return -1;
+}

@@ -1,0 +1,37 @@
+# berth: `make` builds, `make check` builds and runs every test, `make demo`
+# builds and shows a container running.  check and demo first install the
+# Debian packages they need (idempotent; needs root and apt).
+
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+
+BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libcmocka-dev
+TEST_DEPS = bats busybox-static jq iproute2 util-linux procps
+
+.PHONY: all build deps check demo bench clean format
+
+all: build
+
+build:
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) >/dev/null
+	ninja -C $(BUILD)
+
+deps:
+	@./tests/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
+
+check: deps build
+	@test -f $(BUILD_ASAN)/build.ninja || meson setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Dbuildtype=debug -Db_lundef=false >/dev/null
+	ninja -C $(BUILD_ASAN)
+	./tests/run-all.sh
+
+demo: deps build
+	./demo/demo.sh
+
+bench: build
+	./bench/run-bench.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

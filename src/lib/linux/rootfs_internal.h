@@ -1,0 +1,42 @@
+/* Helpers shared by rootfs.c (mounts, pivot_root) and devices.c (/dev
+ * nodes): path resolution confined to the rootfs and mounting onto an fd.
+ * Private to src/lib/linux.  */
+#ifndef BERTH_ROOTFS_INTERNAL_H
+#define BERTH_ROOTFS_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "rootfs.h"
+
+/* What berth_open_in_root creates when the path (or part of it) is missing.  */
+enum berth_create
+{
+  BERTH_CREATE_NONE, /* fail with ENOENT */
+  BERTH_CREATE_DIR,  /* missing components become directories (0755) */
+  BERTH_CREATE_FILE, /* same, but the last component becomes an empty file */
+};
+
+/* Open PATH below the directory ROOTFD as if ROOTFD were "/": ".." stops at
+ * ROOTFD and every symlink, absolute or relative, is resolved inside it, so
+ * no path can lead outside.  Mount points on the way are crossed.  Returns
+ * an O_PATH fd of the result (the top mount when the result is a mount
+ * point), or a negative value with *err set.  */
+int berth_open_in_root (int rootfd, const char *path, enum berth_create create,
+                        berth_error_t *err);
+
+/* "/proc/self/fd/N": the name through which mount(2) reaches exactly the
+ * inode an fd holds, whatever happens to the path afterwards.  */
+#define BERTH_FD_PATH_SIZE 32
+const char *berth_fd_path (int fd, char buf[BERTH_FD_PATH_SIZE]);
+
+/* Lexically clean an absolute path ("//a/./b/../c/" -> "/a/c"); caller
+ * frees.  NULL on allocation failure.  */
+char *berth_path_clean (const char *path);
+
+/* Populate the container's /dev below ROOTFD (the rootfs, before pivot):
+ * the default nodes, linux.devices, the /dev symlinks and /dev/ptmx.  */
+int berth_rootfs_create_devices (const struct berth_rootfs_ctx *ctx, int rootfd,
+                                 berth_error_t *err);
+
+#endif

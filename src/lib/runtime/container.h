@@ -1,0 +1,66 @@
+/* The OCI lifecycle of one container: create, start, run, state, kill,
+ * delete, list.  Every front end (berth-runtime, berth, tests) calls these.  */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../error.h"
+#include "state.h"
+
+struct berth_runtime
+{
+  const char *root; /* state root, e.g. /run/berth-runtime */
+  bool systemd_cgroup;
+  bool rootless;
+  bool debug;
+};
+
+struct berth_create_options
+{
+  const char *id;
+  const char *bundle;         /* directory with config.json; NULL = cwd */
+  const char *config_path;    /* overrides bundle/config.json when set */
+  const char *pid_file;       /* may be NULL */
+  const char *console_socket; /* may be NULL */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds; /* fds 3 .. 3+N-1 pass to the container */
+  bool detach;      /* run only */
+};
+
+/* create: set up everything and leave the process blocked before exec.
+ * On return the container is "created".  *pid (may be NULL) gets its PID.  */
+int berth_container_create (const struct berth_runtime *rt, const struct berth_create_options *o,
+                            pid_t *pid, berth_error_t *err);
+
+/* start: release the created process to exec the user program; poststart hooks.  */
+int berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err);
+
+/* run: create + start; unless detached, forward signals, wait, delete, and
+ * give the process's exit status (128+signal when killed) in *exit_status.  */
+int berth_container_run (const struct berth_runtime *rt, const struct berth_create_options *o,
+                         int *exit_status, berth_error_t *err);
+
+/* state: the runtime-spec state JSON (caller frees).  */
+int berth_container_state (const struct berth_runtime *rt, const char *id, char **json,
+                           berth_error_t *err);
+
+/* kill: send sig to the container process, or to all of its processes.  */
+int berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, bool all,
+                          berth_error_t *err);
+
+/* delete: remove a stopped (or created) container; force kills a running one.
+ * Runs poststop hooks.  */
+int berth_container_delete (const struct berth_runtime *rt, const char *id, bool force,
+                            berth_error_t *err);
+
+/* Every container under the root, loaded with live status.  */
+int berth_container_list (const struct berth_runtime *rt, struct berth_state ***states,
+                          size_t *n, berth_error_t *err);
+
+/* Signal name ("KILL", "SIGKILL") or number ("9") to a number; -1 if invalid.  */
+int berth_signal_parse (const char *s);
+
+#endif

@@ -1,0 +1,255 @@
+/* The container init: the process cloned by `create` that enters the
+ * namespaces, builds the root filesystem, drops privileges, reports ready,
+ * waits on the exec fifo for `start`, and finally becomes the user process.  */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../hooks.h"
+#include "../linux/process.h"
+#include "../linux/rootfs.h"
+#include "../util.h"
+#include "namespaces.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int
+set_hostnames (const struct berth_spec *spec, berth_error_t *err)
+{
+  if (spec->hostname && spec->hostname[0]
+      && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return berth_error (err, errno, "set hostname `%s`", spec->hostname);
+  if (spec->domainname && spec->domainname[0]
+      && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return berth_error (err, errno, "set domainname `%s`", spec->domainname);
+  return 0;
+}
+
+/* Written through the host's /proc before pivot_root: namespaced sysctls
+ * (net.*, kernel.shm*, ...) follow the writer's namespaces.  */
+static int
+apply_sysctls (const struct berth_spec *spec, berth_error_t *err)
+{
+  for (size_t i = 0; i < spec->linux_.n_sysctl; i++)
+    {
+      const struct berth_key_value *kv = &spec->linux_.sysctl[i];
+      char path[PATH_MAX];
+      int n = snprintf (path, sizeof (path), "/proc/sys/%s", kv->key);
+
+      if (n < 0 || (size_t) n >= sizeof (path) || strstr (kv->key, ".."))
+        return berth_error (err, EINVAL, "sysctl `%s`: invalid name", kv->key);
+      for (char *p = path + strlen ("/proc/sys/"); *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (berth_write_file (path, kv->value, strlen (kv->value), 0, err) < 0)
+        return berth_error_wrap (err, "sysctl `%s`", kv->key);
+    }
+  return 0;
+}
+
+static int
+enter_working_directory (const struct berth_process *p, berth_error_t *err)
+{
+  if (chdir (p->cwd) == 0)
+    return 0;
+  if (errno != ENOENT)
+    return berth_error (err, errno, "chdir to cwd `%s`", p->cwd);
+  if (berth_mkdir_p (p->cwd, 0755, err) < 0)
+    return berth_error_wrap (err, "create cwd");
+  if (chdir (p->cwd) < 0)
+    return berth_error (err, errno, "chdir to cwd `%s`", p->cwd);
+  return 0;
+}
+
+/* When a namespace other than pid is joined by path, namespaces cannot all
+ * be made by clone: join first, then unshare the new ones, then fork the
+ * container process into the new pid namespace as a sibling of ourselves
+ * (CLONE_PARENT) so `run` can still wait for it.  Returns 0 in the process
+ * that continues as the container init.  */
+static int
+join_then_unshare (struct berth_launch *l, bool *userns_new, berth_error_t *err)
+{
+  int want = berth_namespaces_new_flags (l->spec) & ~CLONE_NEWTIME;
+  int unshare_flags = want & ~CLONE_NEWPID;
+  pid_t child;
+
+  if (berth_namespaces_join (l->spec, CLONE_NEWPID, err) < 0)
+    return berth_error_ret (err);
+  if (unshare_flags && unshare (unshare_flags) < 0)
+    return berth_error (err, errno, "unshare namespaces");
+  if (unshare_flags & CLONE_NEWUSER)
+    {
+      struct berth_sync_msg *m = malloc (sizeof (*m));
+      int r;
+      berth_sync_send (l->sync_fd, SYNC_USERNS_READY, 0, NULL);
+      r = berth_sync_expect (l->sync_fd, SYNC_USERNS_MAPPED, m, err);
+      free (m);
+      if (r < 0)
+        return r;
+      *userns_new = false; /* mapped already */
+    }
+  if (!(want & CLONE_NEWPID))
+    return 0;
+  if (unshare (CLONE_NEWPID) < 0)
+    return berth_error (err, errno, "unshare pid namespace");
+  child = (pid_t) syscall (SYS_clone, CLONE_PARENT, NULL, NULL, NULL, NULL);
+  if (child < 0)
+    return berth_error (err, errno, "clone container process");
+  if (child == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      return 0;
+    }
+  berth_sync_send (l->sync_fd, SYNC_CHILD_PID, child, NULL);
+  _exit (0);
+}
+
+static int
+wait_for_hooks (struct berth_launch *l, char **state_json, berth_error_t *err)
+{
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "hooks");
+  if (berth_sync_send (l->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with runtime");
+  if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
+    return berth_error_ret (err);
+  *state_json = strdup (m->text);
+  return 0;
+}
+
+static int
+wait_for_start (int fifo_fd, berth_error_t *err)
+{
+  char c;
+  for (;;)
+    {
+      ssize_t r = read (fifo_fd, &c, 1);
+      if (r == 1)
+        return 0;
+      if (r < 0 && errno == EINTR)
+        continue;
+      return berth_error (err, r < 0 ? errno : EPIPE, "wait for start");
+    }
+}
+
+static int
+init_run (struct berth_launch *l, berth_error_t *err)
+{
+  const struct berth_spec *spec = l->spec;
+  const struct berth_process *proc = spec->process;
+  bool userns_new = (l->clone_flags & CLONE_NEWUSER) != 0;
+  int new_flags = berth_namespaces_new_flags (spec);
+  cleanup_free char *state_json = NULL;
+  cleanup_free char *exe = NULL;
+  cleanup_free char *fifo_path = NULL;
+  cleanup_close int fifo_fd = -1;
+  struct berth_rootfs_ctx rctx = {
+    .spec = spec,
+    .rootfs = l->rootfs,
+    .no_pivot = l->opts->no_pivot,
+    .in_new_userns = (new_flags & CLONE_NEWUSER) != 0,
+    .in_new_netns = (new_flags & CLONE_NEWNET) != 0,
+    .in_new_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0,
+  };
+
+  if (l->join_in_init && join_then_unshare (l, &userns_new, err) < 0)
+    return berth_error_ret (err);
+  if (userns_new)
+    {
+      cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+      if (berth_sync_send (l->sync_fd, SYNC_USERNS_READY, 0, NULL) < 0)
+        return berth_error (err, errno, "sync with runtime");
+      if (berth_sync_expect (l->sync_fd, SYNC_USERNS_MAPPED, m, err) < 0)
+        return berth_error_ret (err);
+    }
+  if ((new_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return berth_error (err, errno, "become root in the user namespace");
+  if ((new_flags & CLONE_NEWTIME) && berth_timens_enter_new (spec, err) < 0)
+    return berth_error_ret (err);
+  if (set_hostnames (spec, err) < 0 || apply_sysctls (spec, err) < 0)
+    return berth_error_ret (err);
+
+  if (asprintf (&fifo_path, "%s/" BERTH_FIFO_FILE, l->state_dir) < 0)
+    return berth_error (err, ENOMEM, "exec fifo");
+  /* O_RDWR: opening does not block, and reading blocks until `start` writes.  */
+  fifo_fd = open (fifo_path, O_RDWR | O_CLOEXEC);
+  if (fifo_fd < 0)
+    return berth_error (err, errno, "open exec fifo");
+
+  if (berth_rootfs_prepare (&rctx, err) < 0)
+    return berth_error_ret (err);
+  if (l->need_hooks_sync)
+    {
+      if (wait_for_hooks (l, &state_json, err) < 0)
+        return berth_error_ret (err);
+      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_json, err) < 0)
+        return berth_error_ret (err);
+    }
+  if (berth_rootfs_pivot (&rctx, err) < 0 || berth_rootfs_finalize (&rctx, err) < 0)
+    return berth_error_ret (err);
+
+  if (berth_process_apply_limits (proc, err) < 0)
+    return berth_error_ret (err);
+  if (enter_working_directory (proc, err) < 0)
+    return berth_error_ret (err);
+  if (berth_process_find_executable (proc, &exe, err) < 0)
+    return berth_error_ret (err);
+  if (berth_process_set_user (proc, !(new_flags & CLONE_NEWUSER) || geteuid () == 0, err) < 0)
+    return berth_error_ret (err);
+  if (berth_process_apply_capabilities (proc, err) < 0)
+    return berth_error_ret (err);
+
+  /* Nothing of the runtime's reaches the user process but stdio and the
+   * preserved fds; ours (sync, fifo) are CLOEXEC already.  */
+  syscall (SYS_close_range, 3 + l->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+
+  if (berth_sync_send (l->sync_fd, SYNC_READY, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with runtime");
+  prctl (PR_SET_PDEATHSIG, 0);
+  close (l->sync_fd);
+  l->sync_fd = -1;
+
+  if (wait_for_start (fifo_fd, err) < 0)
+    return berth_error_ret (err);
+  if (l->need_hooks_sync
+      && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_json, err) < 0)
+    return berth_error_ret (err);
+  return berth_process_exec (proc, exe, err);
+}
+
+void
+berth_init_main (struct berth_launch *l)
+{
+  berth_error_t err = NULL;
+
+  /* If `create` dies while we set up, die too: nothing half-made survives.  */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != l->runtime_pid)
+    _exit (1);
+  init_run (l, &err);
+  if (l->sync_fd >= 0)
+    berth_sync_send (l->sync_fd, SYNC_ERROR, err ? err->status : 0,
+                     err && err->msg ? err->msg : "container init failed");
+  else if (err && err->msg)
+    {
+      /* After `create` returned there is nobody to tell but stderr.  */
+      dprintf (STDERR_FILENO, "berth-runtime: %s\n", err->msg);
+    }
+  _exit (127);
+}

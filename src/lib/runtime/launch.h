@@ -1,0 +1,59 @@
+/* Private to runtime/: what the runtime process (create) and the container
+ * init it clones share, and the messages they exchange on the sync socket.  */
+#ifndef BERTH_LAUNCH_H
+#define BERTH_LAUNCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../error.h"
+#include "../oci/spec.h"
+#include "container.h"
+
+enum berth_sync_type
+{
+  SYNC_USERNS_READY = 1, /* init -> runtime: write my uid/gid maps */
+  SYNC_USERNS_MAPPED,    /* runtime -> init */
+  SYNC_CHILD_PID,        /* init -> runtime: the container process is this PID */
+  SYNC_HOOKS_REQUEST,    /* init -> runtime: mounts done, run prestart/createRuntime */
+  SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON for in-container hooks */
+  SYNC_READY,            /* init -> runtime: blocked on the exec fifo */
+  SYNC_ERROR,            /* init -> runtime: value = errno, text = message */
+};
+
+#define BERTH_SYNC_TEXT_MAX 65536
+
+struct berth_sync_msg
+{
+  uint32_t type;
+  int32_t value;
+  char text[BERTH_SYNC_TEXT_MAX];
+};
+
+int berth_sync_send (int fd, enum berth_sync_type type, int value, const char *text);
+/* Receives one message; *msg is heap-allocated by the caller.  EOF gives
+ * an error "container init exited".  */
+int berth_sync_recv (int fd, struct berth_sync_msg *msg, berth_error_t *err);
+/* Receive and require TYPE (turning SYNC_ERROR into the error it carries).  */
+int berth_sync_expect (int fd, enum berth_sync_type type, struct berth_sync_msg *msg,
+                       berth_error_t *err);
+
+struct berth_launch
+{
+  const struct berth_runtime *rt;
+  const struct berth_create_options *opts;
+  const struct berth_spec *spec;
+  const char *state_dir;
+  const char *rootfs;   /* absolute, resolved */
+  int sync_fd;          /* init's end */
+  int clone_flags;      /* namespaces created by clone */
+  bool join_in_init;    /* namespaces by path (not pid) are joined in init */
+  bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
+  pid_t runtime_pid;
+};
+
+/* The container init: entered in the cloned child; never returns.  */
+__attribute__ ((noreturn)) void berth_init_main (struct berth_launch *l);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Runs every berth test and ends with one line "N passed, N failed":
+#  1. unit tests (cmocka, TAP) in the release build and under ASan+UBSan;
+#  2. end-to-end tests (bats, as root, real containers) against build/berth-runtime;
+#  3. a fast part of the end-to-end suite against the ASan+UBSan build.
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+passed=0
+failed=0
+failures=()
+
+count_tap() { # label, file with TAP output
+  local p f
+  p=$(grep -cE '^ok ' "$2")
+  f=$(grep -cE '^not ok ' "$2")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" -gt 0 ]; then
+    failures+=("$1:")
+    while IFS= read -r l; do failures+=("  $l"); done < <(grep -E '^not ok ' "$2")
+  fi
+  echo "$1: $p passed, $f failed"
+}
+
+run_unit() { # build dir, label
+  local out="$1/unit.tap" t
+  : >"$out"
+  for t in "$1"/test_*; do
+    [ -x "$t" ] || continue
+    CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 "$t" >>"$out" 2>&1
+    # A crash or sanitizer report without a TAP "not ok" line is a failure too.
+    rc=$?
+    if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+      echo "not ok - $(basename "$t") exited with status $rc" >>"$out"
+    fi
+  done
+  count_tap "$2" "$out"
+}
+
+run_unit build "unit"
+[ -d build-asan ] && run_unit build-asan "unit (asan+ubsan)"
+
+if [ "$(id -u)" = 0 ]; then
+  bats --tap tests/e2e >build/e2e.tap 2>&1
+  count_tap "e2e" build/e2e.tap
+  if [ -x build-asan/berth-runtime ]; then
+    RUNTIME=$top/build-asan/berth-runtime ASAN_OPTIONS=detect_leaks=1 \
+      bats --tap tests/e2e/lifecycle.bats >build-asan/e2e.tap 2>&1
+    count_tap "e2e (asan+ubsan)" build-asan/e2e.tap
+  fi
+else
+  echo "e2e: skipped (needs root)"
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  printf '%s\n' "failures:" "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -51,6 +51,7 @@ e2e_teardown_file() {
 	for id in $(known_ids); do
 		force_remove "$id"
 	done
+	kill_marked "$E2E_FILE_TMP"
 	unmount_under "$E2E_FILE_TMP"
 	if [ "${E2E_HAD_NETNS_DIR:-1}" = 0 ] && [ -d /run/netns ] &&
 		[ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
@@ -133,6 +134,14 @@ add_bind() {
 		'.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": $o}]'
 }
 
+# add_caps CAP...: add capabilities to every set but ambient.
+add_caps() {
+	local c
+	c=$(json_array "$@")
+	cfg --argjson c "$c" '.process.capabilities |= with_entries(
+		if .key == "ambient" then . else .value = ((.value // []) + $c | unique) end)'
+}
+
 # ---------------------------------------------------------------- per test ----
 
 e2e_setup() {
@@ -142,6 +151,8 @@ e2e_setup() {
 	CID="berth-e2e-$BATS_TEST_NUMBER-$$"
 	echo "$CID" >>"$E2E_FILE_TMP/ids"
 	make_bundle "$BUNDLE"
+	# mark the container processes of this test (see kill_marked)
+	cfg --arg m "BERTH_E2E=$TEST_TMP" '.process.env |= map(if startswith("BERTH_E2E=") then $m else . end)'
 }
 
 e2e_teardown() {
@@ -150,6 +161,7 @@ e2e_teardown() {
 	for id in $(known_ids); do
 		case $id in "$CID" | "$CID"-*) force_remove "$id" ;; esac
 	done
+	kill_marked "$TEST_TMP"
 	if [ -f "$TEST_TMP/cleanup" ]; then
 		while read -r line; do eval "$line" || true; done <"$TEST_TMP/cleanup"
 	fi
@@ -178,6 +190,25 @@ known_ids() {
 	} | grep -E '^[A-Za-z0-9][A-Za-z0-9_.-]*$' | sort -u
 }
 
+# kill_marked DIR: SIGKILL every process whose environment carries
+# BERTH_E2E=DIR... : runtime processes started by rt (and their forks) and
+# container processes (the bundle's process.env carries it).
+kill_marked() {
+	local f pid n pids
+	for n in 1 2 3 4 5; do
+		pids=
+		for f in $(grep -lzs "^BERTH_E2E=$1" /proc/[0-9]*/environ); do
+			pid=${f#/proc/}
+			pid=${pid%/environ}
+			[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] || pids="$pids $pid"
+		done
+		[ -n "$pids" ] || break
+		kill -9 $pids 2>/dev/null
+		sleep 0.1
+	done
+	return 0
+}
+
 # force_remove ID: delete --force, then kill/unmount/rmdir anything left.
 force_remove() {
 	local id=$1 pid p d
@@ -187,13 +218,19 @@ force_remove() {
 		grep -q BERTH_E2E /proc/"$pid"/environ 2>/dev/null; then
 		kill -9 "$pid" 2>/dev/null
 	fi
-	# any process still carrying this container's cgroup, or our env marker
+	# cgroups named after the container: kill what is still in them, remove them.
+	# Under cgroup-v1-only the unified mount is gone and a runtime may leave
+	# plain dirs in the tmpfs beneath it: remove those too (never trust their
+	# "cgroup.procs" pids).
 	for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -depth -type d -name "$id" 2>/dev/null); do
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -depth -type d -name "$id" 2>/dev/null); do
-		local i
-		for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+		case $(stat -f -c %T "$d" 2>/dev/null) in
+		cgroupfs | cgroup2fs)
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+			local i
+			for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+			;;
+		tmpfs) rm -rf --one-file-system "$d" ;;
+		esac
 	done
 	rm -rf --one-file-system "${STATE_ROOT:?}/$id" 2>/dev/null
 	return 0
@@ -212,7 +249,16 @@ unmount_under() {
 
 # rt ARGS...: the runtime under test with this file's private state root.
 rt() {
-	timeout -k 5 "$E2E_TIMEOUT" "$RUNTIME" --root "$STATE_ROOT" "$@"
+	local rc=0 t0=$SECONDS
+	BERTH_E2E="${TEST_TMP:-$E2E_FILE_TMP}/rt" \
+		timeout -k 5 "$E2E_TIMEOUT" "$RUNTIME" --root "$STATE_ROOT" "$@" || rc=$?
+	if [ $rc -eq 124 ] || { [ $rc -eq 137 ] && [ $((SECONDS - t0)) -ge "$E2E_TIMEOUT" ]; }; then
+		echo "e2e: '$RUNTIME $*' timed out after ${E2E_TIMEOUT}s" >&2
+		# the runtime hung: kill it, its forks and the container processes so
+		# that nothing keeps bats' pipes open
+		kill_marked "${TEST_TMP:-$E2E_FILE_TMP}"
+	fi
+	return $rc
 }
 
 # create_ctr [ID [runtime create options...]]: create from $BUNDLE with a pid file
@@ -220,21 +266,19 @@ rt() {
 # $TEST_TMP/ID.out and ID.err, so nothing holds bats' pipes. On failure the
 # runtime's stderr is printed (for `run create_ctr`).
 create_ctr() {
-	local id=${1:-$CID} rc
+	local id=${1:-$CID} rc=0
 	[ $# -gt 0 ] && shift
 	rt create --bundle "$BUNDLE" --pid-file "$TEST_TMP/$id.pid" "$@" "$id" \
-		</dev/null >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" 3>&-
-	rc=$?
+		</dev/null >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" 3>&- || rc=$?
 	[ $rc -eq 0 ] || cat "$TEST_TMP/$id.err" "$TEST_TMP/$id.out"
 	return $rc
 }
 
 # run_detached [ID]: run --detach, stdio to files like create_ctr.
 run_detached() {
-	local id=${1:-$CID} rc
+	local id=${1:-$CID} rc=0
 	rt run --detach --bundle "$BUNDLE" --pid-file "$TEST_TMP/$id.pid" "$id" \
-		</dev/null >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" 3>&-
-	rc=$?
+		</dev/null >"$TEST_TMP/$id.out" 2>"$TEST_TMP/$id.err" 3>&- || rc=$?
 	[ $rc -eq 0 ] || cat "$TEST_TMP/$id.err" "$TEST_TMP/$id.out"
 	return $rc
 }

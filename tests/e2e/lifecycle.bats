@@ -171,7 +171,7 @@ share_dir() {
 	wait_for test -s "$TEST_TMP/shared/child"
 	pid=$(state_of "$CID" pid)
 	# the background sleep as seen from the host: a child of the init process
-	child=$(cat /proc/"$pid"/task/*/children)
+	child=$(cat /proc/"$pid"/task/*/children | tr -s ' ' '\n' | grep -m1 .)
 	[ -n "$child" ]
 	[ "$(cat /proc/"$child"/comm)" = sleep ]
 
@@ -248,8 +248,9 @@ share_dir() {
 	set_args sleep 100
 	for i in 1 2; do
 		(
-			rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/c$i.out" 2>&1 3>&-
-			echo $? >"$TEST_TMP/c$i.rc"
+			rc=0
+			rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/c$i.out" 2>&1 3>&- || rc=$?
+			echo "$rc" >"$TEST_TMP/c$i.rc"
 		) &
 	done
 	wait

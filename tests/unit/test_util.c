@@ -1,19 +1,494 @@
+/* Tests for the file and string helpers (util.c).  Each test works in its own
+ * temporary directory.  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-static void
-placeholder (void **state)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "util.h"
+
+static int
+make_tmpdir (void **state)
 {
-  (void) state;
-  assert_true (1);
+  char *dir = strdup ("/tmp/berth-test-util-XXXXXX");
+
+  if (dir == NULL || mkdtemp (dir) == NULL)
+    {
+      free (dir);
+      return -1;
+    }
+  *state = dir;
+  return 0;
 }
+
+static int
+remove_tmpdir (void **state)
+{
+  cleanup_error berth_error_t err = NULL;
+  char *dir = *state;
+  int r = berth_remove_tree (dir, &err);
+
+  free (dir);
+  return r;
+}
+
+static char *
+join (const char *dir, const char *name)
+{
+  char *p = NULL;
+
+  assert_true (asprintf (&p, "%s/%s", dir, name) > 0);
+  return p;
+}
+
+static void
+put (const char *path, const char *content)
+{
+  cleanup_error berth_error_t err = NULL;
+
+  if (berth_write_file (path, content, strlen (content), 0644, &err) < 0)
+    fail_msg ("%s", err->msg);
+}
+
+static bool
+exists (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0;
+}
+
+/* Reading and writing.  */
+
+static void
+test_write_then_read (void **state)
+{
+  cleanup_free char *path = join (*state, "f");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  size_t len = 0;
+  struct stat st;
+
+  assert_int_equal (berth_write_file (path, "hello\0world", 11, 0640, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, &len, &err), 0);
+  assert_null (err);
+  assert_int_equal (len, 11);
+  assert_memory_equal (data, "hello\0world", 11);
+  assert_int_equal (data[11], '\0');
+  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (st.st_mode & 0777 & ~0640, 0);
+}
+
+static void
+test_write_truncates (void **state)
+{
+  cleanup_free char *path = join (*state, "f");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+
+  put (path, "a long first content");
+  put (path, "short");
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "short");
+}
+
+static void
+test_read_empty_file (void **state)
+{
+  cleanup_free char *path = join (*state, "empty");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  size_t len = 99;
+
+  put (path, "");
+  assert_int_equal (berth_read_file (path, &data, &len, &err), 0);
+  assert_int_equal (len, 0);
+  assert_string_equal (data, "");
+}
+
+/* Larger than the reader's first buffer, so it has to grow.  */
+static void
+test_read_large_file (void **state)
+{
+  cleanup_free char *path = join (*state, "big");
+  cleanup_free char *buf = malloc (100000);
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  size_t len = 0;
+
+  assert_non_null (buf);
+  for (size_t i = 0; i < 100000; i++)
+    buf[i] = 'a' + i % 26;
+  assert_int_equal (berth_write_file (path, buf, 100000, 0600, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, &len, &err), 0);
+  assert_int_equal (len, 100000);
+  assert_memory_equal (data, buf, 100000);
+  assert_int_equal (data[100000], '\0');
+}
+
+static void
+test_read_missing_file (void **state)
+{
+  cleanup_free char *path = join (*state, "missing");
+  cleanup_free char *expected = NULL;
+  cleanup_error berth_error_t err = NULL;
+  char *data = NULL;
+
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), -ENOENT);
+  assert_null (data);
+  assert_true (asprintf (&expected, "open `%s`: %s", path, strerror (ENOENT)) > 0);
+  assert_string_equal (err->msg, expected);
+}
+
+static void
+test_read_directory_fails (void **state)
+{
+  cleanup_error berth_error_t err = NULL;
+  cleanup_free char *expected = NULL;
+  char *data = NULL;
+
+  assert_int_equal (berth_read_file (*state, &data, NULL, &err), -EISDIR);
+  assert_true (asprintf (&expected, "`%s`: read: %s", (char *)*state, strerror (EISDIR)) > 0);
+  assert_string_equal (err->msg, expected);
+}
+
+static void
+test_read_fd_pipe (void **state)
+{
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  int fds[2];
+  size_t len;
+
+  assert_int_equal (pipe (fds), 0);
+  assert_int_equal (berth_write_all (fds[1], "through a pipe", 14), 0);
+  close (fds[1]);
+  assert_int_equal (berth_read_fd (fds[0], &data, &len, &err), 0);
+  close (fds[0]);
+  assert_int_equal (len, 14);
+  assert_string_equal (data, "through a pipe");
+}
+
+static void
+test_write_all_bad_fd (void **state)
+{
+  assert_int_equal (berth_write_all (-1, "x", 1), -EBADF);
+  assert_int_equal (berth_write_all (-1, "", 0), 0);
+}
+
+static void
+test_write_file_missing_dir (void **state)
+{
+  cleanup_free char *path = join (*state, "no/such/file");
+  cleanup_free char *expected = NULL;
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_write_file (path, "x", 1, 0600, &err), -ENOENT);
+  assert_true (asprintf (&expected, "open `%s`: %s", path, strerror (ENOENT)) > 0);
+  assert_string_equal (err->msg, expected);
+}
+
+/* Atomic writes.  */
+
+static void
+test_atomic_write_replaces (void **state)
+{
+  cleanup_free char *path = join (*state, "state.json");
+  cleanup_free char *tmp = join (*state, "state.json.tmp");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  struct stat before, after;
+
+  put (path, "old");
+  assert_int_equal (stat (path, &before), 0);
+  assert_int_equal (berth_write_file_atomic (path, "new content", 11, 0600, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "new content");
+  assert_false (exists (tmp));
+  /* A rename, not a rewrite in place: readers holding the old file keep it.  */
+  assert_int_equal (stat (path, &after), 0);
+  assert_true (before.st_ino != after.st_ino);
+}
+
+static void
+test_atomic_write_creates (void **state)
+{
+  cleanup_free char *path = join (*state, "fresh");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  struct stat st;
+
+  assert_int_equal (berth_write_file_atomic (path, "1", 1, 0600, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "1");
+  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (st.st_mode & 0777 & ~0600, 0);
+}
+
+static void
+test_atomic_write_missing_dir (void **state)
+{
+  cleanup_free char *path = join (*state, "nodir/f");
+  cleanup_free char *expected = NULL;
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_write_file_atomic (path, "x", 1, 0600, &err), -ENOENT);
+  assert_true (asprintf (&expected, "open `%s.tmp`: %s", path, strerror (ENOENT)) > 0);
+  assert_string_equal (err->msg, expected);
+}
+
+/* The rename fails when the target is a non-empty directory; the temporary
+ * file must not be left behind.  */
+static void
+test_atomic_write_rename_fails (void **state)
+{
+  cleanup_free char *path = join (*state, "d");
+  cleanup_free char *inner = join (*state, "d/x");
+  cleanup_free char *tmp = join (*state, "d.tmp");
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (mkdir (path, 0700), 0);
+  put (inner, "x");
+  assert_true (berth_write_file_atomic (path, "x", 1, 0600, &err) < 0);
+  assert_true (strncmp (err->msg, "rename `", 8) == 0);
+  assert_false (exists (tmp));
+}
+
+/* mkdir -p.  */
+
+static void
+test_mkdir_p_nested (void **state)
+{
+  cleanup_free char *path = join (*state, "a/b/c/d");
+  cleanup_error berth_error_t err = NULL;
+  struct stat st;
+
+  assert_int_equal (berth_mkdir_p (path, 0755, &err), 0);
+  assert_int_equal (stat (path, &st), 0);
+  assert_true (S_ISDIR (st.st_mode));
+  /* Existing directories are fine.  */
+  assert_int_equal (berth_mkdir_p (path, 0755, &err), 0);
+  assert_int_equal (berth_mkdir_p (*state, 0755, &err), 0);
+  assert_null (err);
+}
+
+static void
+test_mkdir_p_trailing_slash (void **state)
+{
+  cleanup_free char *path = join (*state, "x/y/");
+  cleanup_free char *dir = join (*state, "x/y");
+  cleanup_error berth_error_t err = NULL;
+  struct stat st;
+
+  assert_int_equal (berth_mkdir_p (path, 0700, &err), 0);
+  assert_int_equal (stat (dir, &st), 0);
+  assert_true (S_ISDIR (st.st_mode));
+}
+
+static void
+test_mkdir_p_through_file (void **state)
+{
+  cleanup_free char *file = join (*state, "file");
+  cleanup_free char *path = join (*state, "file/sub");
+  cleanup_free char *expected = NULL;
+  cleanup_error berth_error_t err = NULL;
+
+  put (file, "x");
+  assert_int_equal (berth_mkdir_p (path, 0755, &err), -ENOTDIR);
+  assert_true (asprintf (&expected, "mkdir `%s`: %s", path, strerror (ENOTDIR)) > 0);
+  assert_string_equal (err->msg, expected);
+}
+
+/* rm -rf.  */
+
+static void
+test_remove_tree (void **state)
+{
+  cleanup_free char *top = join (*state, "tree");
+  cleanup_free char *deep = join (*state, "tree/a/b/c");
+  cleanup_free char *f1 = join (*state, "tree/f");
+  cleanup_free char *f2 = join (*state, "tree/a/b/c/g");
+  cleanup_free char *outside = join (*state, "outside");
+  cleanup_free char *outside_file = join (*state, "outside/keep");
+  cleanup_free char *link = join (*state, "tree/a/link");
+  cleanup_free char *empty = join (*state, "tree/a/empty");
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_mkdir_p (deep, 0755, &err), 0);
+  assert_int_equal (berth_mkdir_p (outside, 0755, &err), 0);
+  assert_int_equal (berth_mkdir_p (empty, 0755, &err), 0);
+  put (f1, "1");
+  put (f2, "2");
+  put (outside_file, "keep me");
+  /* A symlink to a directory is removed, never followed.  */
+  assert_int_equal (symlink (outside, link), 0);
+
+  assert_int_equal (berth_remove_tree (top, &err), 0);
+  assert_null (err);
+  assert_false (exists (top));
+  assert_true (exists (outside_file));
+}
+
+static void
+test_remove_tree_missing_and_file (void **state)
+{
+  cleanup_free char *missing = join (*state, "missing");
+  cleanup_free char *file = join (*state, "plain");
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_remove_tree (missing, &err), 0);
+  put (file, "x");
+  assert_int_equal (berth_remove_tree (file, &err), 0);
+  assert_false (exists (file));
+}
+
+static void
+test_remove_tree_top_symlink (void **state)
+{
+  cleanup_free char *target = join (*state, "target");
+  cleanup_free char *target_file = join (*state, "target/f");
+  cleanup_free char *link = join (*state, "link");
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (mkdir (target, 0755), 0);
+  put (target_file, "x");
+  assert_int_equal (symlink (target, link), 0);
+  assert_int_equal (berth_remove_tree (link, &err), 0);
+  assert_false (exists (link));
+  assert_true (exists (target_file));
+}
+
+/* String vectors.  */
+
+static void
+test_strv_len (void **state)
+{
+  char *empty[] = { NULL };
+  char *three[] = { "a", "b", "c", NULL };
+
+  assert_int_equal (berth_strv_len (NULL), 0);
+  assert_int_equal (berth_strv_len (empty), 0);
+  assert_int_equal (berth_strv_len (three), 3);
+}
+
+static void
+test_strv_getenv (void **state)
+{
+  char *env[] = { "PATHX=wrong", "PATH=/bin:/usr/bin", "EMPTY=", "NOEQUALS", "HOME=/root", NULL };
+
+  assert_string_equal (berth_strv_getenv (env, "PATH"), "/bin:/usr/bin");
+  assert_string_equal (berth_strv_getenv (env, "HOME"), "/root");
+  assert_string_equal (berth_strv_getenv (env, "EMPTY"), "");
+  assert_null (berth_strv_getenv (env, "NOEQUALS"));
+  assert_null (berth_strv_getenv (env, "PAT"));
+  assert_null (berth_strv_getenv (env, "TERM"));
+  assert_null (berth_strv_getenv (NULL, "PATH"));
+}
+
+static void
+test_strv_freep (void **state)
+{
+  char **v = calloc (3, sizeof (char *));
+
+  assert_non_null (v);
+  v[0] = strdup ("a");
+  v[1] = strdup ("b");
+  berth_strv_freep (&v); /* LeakSanitizer checks that all three went */
+  v = NULL;
+  berth_strv_freep (&v);
+}
+
+/* Numbers.  */
+
+static void
+test_parse_long (void **state)
+{
+  long v = 7;
+  char big[64];
+
+  assert_true (berth_parse_long ("0", &v));
+  assert_int_equal (v, 0);
+  assert_true (berth_parse_long ("12345", &v));
+  assert_int_equal (v, 12345);
+  assert_true (berth_parse_long ("-42", &v));
+  assert_int_equal (v, -42);
+  snprintf (big, sizeof (big), "%ld", LONG_MAX);
+  assert_true (berth_parse_long (big, &v));
+  assert_true (v == LONG_MAX);
+  snprintf (big, sizeof (big), "%ld", LONG_MIN);
+  assert_true (berth_parse_long (big, &v));
+  assert_true (v == LONG_MIN);
+
+  v = 7;
+  assert_false (berth_parse_long (NULL, &v));
+  assert_false (berth_parse_long ("", &v));
+  assert_false (berth_parse_long ("12a", &v));
+  assert_false (berth_parse_long ("abc", &v));
+  assert_false (berth_parse_long ("1.5", &v));
+  assert_false (berth_parse_long ("99999999999999999999999", &v));
+  assert_false (berth_parse_long ("-99999999999999999999999", &v));
+  assert_int_equal (v, 7); /* untouched on failure */
+}
+
+/* Descriptors.  */
+
+static void
+test_close_fds_from (void **state)
+{
+  int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+
+  assert_true (fd >= 0);
+  assert_int_equal (dup2 (fd, 600), 600);
+  assert_int_equal (dup2 (fd, 700), 700);
+  berth_close_fds_from (650);
+  assert_true (fcntl (600, F_GETFD) >= 0);
+  assert_int_equal (fcntl (700, F_GETFD), -1);
+  assert_int_equal (errno, EBADF);
+  assert_true (fcntl (fd, F_GETFD) >= 0);
+  close (600);
+  close (fd);
+}
+
+#define TMP_TEST(f) cmocka_unit_test_setup_teardown (f, make_tmpdir, remove_tmpdir)
 
 int
 main (void)
 {
-  const struct CMUnitTest tests[] = { cmocka_unit_test (placeholder) };
+  const struct CMUnitTest tests[] = {
+    TMP_TEST (test_write_then_read),
+    TMP_TEST (test_write_truncates),
+    TMP_TEST (test_read_empty_file),
+    TMP_TEST (test_read_large_file),
+    TMP_TEST (test_read_missing_file),
+    TMP_TEST (test_read_directory_fails),
+    cmocka_unit_test (test_read_fd_pipe),
+    cmocka_unit_test (test_write_all_bad_fd),
+    TMP_TEST (test_write_file_missing_dir),
+    TMP_TEST (test_atomic_write_replaces),
+    TMP_TEST (test_atomic_write_creates),
+    TMP_TEST (test_atomic_write_missing_dir),
+    TMP_TEST (test_atomic_write_rename_fails),
+    TMP_TEST (test_mkdir_p_nested),
+    TMP_TEST (test_mkdir_p_trailing_slash),
+    TMP_TEST (test_mkdir_p_through_file),
+    TMP_TEST (test_remove_tree),
+    TMP_TEST (test_remove_tree_missing_and_file),
+    TMP_TEST (test_remove_tree_top_symlink),
+    cmocka_unit_test (test_strv_len),
+    cmocka_unit_test (test_strv_getenv),
+    cmocka_unit_test (test_strv_freep),
+    cmocka_unit_test (test_parse_long),
+    cmocka_unit_test (test_close_fds_from),
+  };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -116,6 +116,15 @@ berth_rlimit_from_name (const char *name)
 }
 
 static const char *
+capability_name (int cap)
+{
+  /* A kernel newer than this table may know more capabilities.  */
+  if (cap >= 0 && (size_t)cap < N_ELEMENTS (capability_names) && capability_names[cap])
+    return capability_names[cap];
+  return "unknown capability";
+}
+
+static const char *
 rlimit_name (int resource)
 {
   for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
@@ -365,7 +374,7 @@ drop_bounding_set (uint64_t keep, int last_cap, berth_error_t *err)
       if (present < 0)
         return berth_error (err, errno, "prctl PR_CAPBSET_READ %d", cap);
       if (present && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-        return berth_error (err, errno, "drop `%s` from the bounding set", capability_names[cap]);
+        return berth_error (err, errno, "drop `%s` from the bounding set", capability_name (cap));
     }
   return 0;
 }
@@ -385,7 +394,7 @@ raise_ambient (const struct cap_sets *sets, uint64_t ambient, int last_cap, bert
   for (int cap = 0; cap <= last_cap; cap++)
     if ((allowed & (UINT64_C (1) << cap))
         && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      return berth_error (err, errno, "raise ambient `%s`", capability_names[cap]);
+      return berth_error (err, errno, "raise ambient `%s`", capability_name (cap));
   return 0;
 }
 

@@ -22,8 +22,11 @@ enum berth_create
  * no path can lead outside.  Mount points on the way are crossed.  Returns
  * an O_PATH fd of the result (the top mount when the result is a mount
  * point), or a negative value with *err set.  */
-int berth_open_in_root (int rootfd, const char *path, enum berth_create create,
-                        berth_error_t *err);
+int berth_open_in_root (int rootfd, const char *path, enum berth_create create, berth_error_t *err);
+
+/* The same without the openat2(RESOLVE_IN_ROOT) shortcut: what older
+   kernels get, and what creates missing components.  Exposed for tests.  */
+int berth_walk_in_root (int rootfd, const char *path, enum berth_create create, berth_error_t *err);
 
 /* "/proc/self/fd/N": the name through which mount(2) reaches exactly the
  * inode an fd holds, whatever happens to the path afterwards.  */

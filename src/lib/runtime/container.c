@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,11 +67,14 @@ now_rfc3339 (void)
   return out;
 }
 
+/* The uid as text: resolving a name would load NSS on every create.  */
 static char *
 owner_name (void)
 {
-  struct passwd *pw = getpwuid (geteuid ());
-  return strdup (pw ? pw->pw_name : "");
+  char *s = NULL;
+  if (asprintf (&s, "%u", (unsigned) geteuid ()) < 0)
+    return NULL;
+  return s;
 }
 
 /* Fill the state record from the spec; pid set by the caller.  */
@@ -305,6 +307,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .state_dir = dir,
     .rootfs = rootfs,
     .sync_fd = socks[1],
+    .lock_fd = lock_fd,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
   };

@@ -240,7 +240,10 @@ berth_init_main (struct berth_launch *l)
 
   /* If `create` dies while we set up, die too: nothing half-made survives.  */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != l->runtime_pid)
+  /* flock belongs to the open file, which fork shared with us.  */
+  close (l->lock_fd);
+  /* In a new pid namespace our parent is outside it and getppid() is 0.  */
+  if (getppid () != l->runtime_pid && getppid () != 0)
     _exit (1);
   init_run (l, &err);
   if (l->sync_fd >= 0)

@@ -47,6 +47,7 @@ struct berth_launch
   const char *state_dir;
   const char *rootfs;   /* absolute, resolved */
   int sync_fd;          /* init's end */
+  int lock_fd;          /* the runtime's container lock: init must not hold it */
   int clone_flags;      /* namespaces created by clone */
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */

@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# OCI hooks: order, state on stdin, args/env, failures, timeouts.
+
+load helpers
+
+# The hook dir is bind-mounted into the container at the same absolute path,
+# so one script and one log path work for hooks run in the runtime namespace
+# and for startContainer (whose path resolves in the container).
+setup() {
+	e2e_setup
+	HOOKS="$TEST_TMP/hooks"
+	mkdir -p "$HOOKS"
+	chmod 0777 "$HOOKS"
+	cat >"$HOOKS/hook.sh" <<-'EOF'
+		#!/bin/sh
+		# hook.sh KIND [ARGS...]: log KIND, save stdin, args and env
+		kind=$1
+		dir=$(dirname "$0")
+		cat >"$dir/$kind.state"
+		echo "$kind" >>"$dir/log"
+		shift
+		for a in "$@"; do echo "[$a]"; done >"$dir/$kind.args"
+		env >"$dir/$kind.env"
+		exit 0
+	EOF
+	chmod 755 "$HOOKS/hook.sh"
+	add_bind "$HOOKS" "$HOOKS" bind rw
+}
+
+# add_hook KIND [ARG...]: append a hook running hook.sh KIND ARG...
+add_hook() {
+	local kind=$1 a
+	a=$(json_array "$HOOKS/hook.sh" "$@")
+	cfg --arg k "$kind" --arg p "$HOOKS/hook.sh" --argjson a "$a" \
+		'.hooks[$k] += [{"path": $p, "args": $a, "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "E2E_HOOK='"$kind"'"]}]'
+}
+
+all_hooks() {
+	local k
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		add_hook "$k"
+	done
+}
+
+hook_log() {
+	tr '\n' ' ' <"$HOOKS/log" 2>/dev/null | sed 's/ $//'
+}
+
+@test "all six hooks run in order across create, start, delete" {
+	all_hooks
+	set_args true
+	create_ctr
+	[ "$(hook_log)" = "prestart createRuntime createContainer" ]
+	rt start "$CID"
+	wait_status "$CID" stopped
+	[ "$(hook_log)" = "prestart createRuntime createContainer startContainer poststart" ]
+	rt delete "$CID"
+	[ "$(hook_log)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
+}
+
+@test "startContainer runs after start, not at create" {
+	add_hook startContainer
+	set_args true
+	create_ctr
+	sleep 0.3
+	[ ! -e "$HOOKS/log" ]
+	rt start "$CID"
+	wait_for test -s "$HOOKS/log"
+	[ "$(hook_log)" = startContainer ]
+}
+
+@test "hooks run once each with run" {
+	all_hooks
+	run in_ctr true
+	[ "$status" -eq 0 ]
+	[ "$(hook_log)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
+}
+
+@test "each hook receives the state JSON on stdin" {
+	all_hooks
+	set_args true
+	create_ctr
+	rt start "$CID"
+	wait_status "$CID" stopped
+	rt delete "$CID"
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		f="$HOOKS/$k.state"
+		echo "$k: $(cat "$f")" >&2
+		[ "$(jq -r .id "$f")" = "$CID" ]
+		[ -n "$(jq -r .ociVersion "$f")" ]
+		[ "$(jq -r .bundle "$f")" = "$BUNDLE" ]
+		st=$(jq -r .status "$f")
+		case $k in
+		prestart | createRuntime | createContainer) [ "$st" = creating ] ;;
+		startContainer) [ "$st" = created ] || [ "$st" = running ] ;;
+		poststart) [ "$st" = running ] || [ "$st" = stopped ] ;;
+		poststop) [ "$st" = stopped ] ;;
+		esac
+	done
+	# the runtime-namespace hooks see the container's pid
+	[ "$(jq -r .pid "$HOOKS/createRuntime.state")" -gt 0 ]
+	[ "$(jq -r .pid "$HOOKS/prestart.state")" = "$(jq -r .pid "$HOOKS/createRuntime.state")" ]
+}
+
+@test "hook state carries the config's annotations" {
+	cfg '.annotations = {"org.berth.e2e": "hooked"}'
+	add_hook createRuntime
+	run in_ctr true
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.annotations["org.berth.e2e"]' "$HOOKS/createRuntime.state")" = hooked ]
+}
+
+@test "hook args and env are passed; nothing else of the caller's env" {
+	add_hook prestart 'a b' '' c
+	add_hook poststop x
+	run in_ctr true
+	[ "$status" -eq 0 ]
+	[ "$(cat "$HOOKS/prestart.args")" = "$(printf '[a b]\n[]\n[c]')" ]
+	[ "$(cat "$HOOKS/poststop.args")" = "[x]" ]
+	grep -qx E2E_HOOK=prestart "$HOOKS/prestart.env"
+	grep -qx E2E_HOOK=poststop "$HOOKS/poststop.env"
+	! grep -q '^BATS_' "$HOOKS/prestart.env"
+}
+
+@test "hooks of one kind run in the order listed" {
+	add_hook createRuntime
+	cfg --arg p "$HOOKS/hook.sh" '.hooks.createRuntime += [{"path": $p, "args": [$p, "second"]}]'
+	run in_ctr true
+	[ "$status" -eq 0 ]
+	[ "$(hook_log)" = "createRuntime second" ]
+}
+
+# a hook that logs and fails
+failing_hook() {
+	cat >"$HOOKS/fail.sh" <<-'EOF'
+		#!/bin/sh
+		echo "$1" >>"$(dirname "$0")/log"
+		echo "hook $1 failed on purpose" >&2
+		exit 3
+	EOF
+	chmod 755 "$HOOKS/fail.sh"
+	cfg --arg k "$1" --arg p "$HOOKS/fail.sh" '.hooks[$k] += [{"path": $p, "args": [$p, $k]}]'
+}
+
+# nothing of $CID may be left: no state, no process
+assert_nothing_left() {
+	run rt list -q
+	[ -z "$output" ]
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	[ -z "$(grep -lzs "^BERTH_E2E=$TEST_TMP\$" /proc/[0-9]*/environ)" ]
+}
+
+@test "a failing prestart hook makes create fail and leaves nothing behind" {
+	failing_hook prestart
+	add_hook createContainer
+	set_args sleep 100
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[ "$(hook_log)" = prestart ]
+	assert_nothing_left
+}
+
+@test "a failing createRuntime hook makes create fail and leaves nothing behind" {
+	failing_hook createRuntime
+	add_hook createContainer
+	set_args sleep 100
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[ "$(hook_log)" = createRuntime ]
+	assert_nothing_left
+}
+
+@test "a failing createContainer hook makes create fail and leaves nothing behind" {
+	failing_hook createContainer
+	set_args sleep 100
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[ "$(hook_log)" = createContainer ]
+	assert_nothing_left
+}
+
+@test "a failing poststop hook does not keep delete from removing the container" {
+	failing_hook poststop
+	set_args true
+	create_ctr
+	rt start "$CID"
+	wait_status "$CID" stopped
+	run rt delete "$CID"
+	[ "$(hook_log)" = poststop ]
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+}
+
+@test "a hook that exceeds its timeout fails create" {
+	cat >"$HOOKS/slow.sh" <<-'EOF'
+		#!/bin/sh
+		echo slow >>"$(dirname "$0")/log"
+		exec sleep 30
+	EOF
+	chmod 755 "$HOOKS/slow.sh"
+	cfg --arg p "$HOOKS/slow.sh" '.hooks.createRuntime = [{"path": $p, "timeout": 1}]'
+	set_args sleep 100
+	SECONDS=0
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[ "$SECONDS" -lt 10 ]
+	[ "$(hook_log)" = slow ]
+	assert_nothing_left
+	# the hook process was killed
+	! pgrep -f "$HOOKS/slow.sh" >/dev/null
+	! pgrep -f "^sleep 30$" -P 1 >/dev/null || true
+}
+
+@test "a hook with a nonexistent path fails create" {
+	cfg '.hooks.prestart = [{"path": "/nonexistent/hook"}]'
+	set_args sleep 100
+	run create_ctr
+	[ "$status" -ne 0 ]
+	assert_nothing_left
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# Namespaces: pid, uts, ipc, net, user, joining by path, cgroup, time.
+
+load helpers
+
+# ns_of_ctr NS: namespace link of the user process of $CID (running).
+ns_of_ctr() {
+	ns_link "$(state_of "$CID" pid)" "$1"
+}
+
+@test "pid ns: the user process is PID 1" {
+	# the trailing `true` keeps busybox sh from exec'ing the last command
+	run in_ctr sh -c 'echo $$; cat /proc/1/comm; true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = sh ]
+}
+
+@test "pid ns: ps shows only the container's processes" {
+	run in_ctr sh -c 'ps -o pid,comm; true'
+	[ "$status" -eq 0 ]
+	echo "$output" >&2
+	# header + sh (pid 1) + ps
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[1]}" =~ ^[[:space:]]*1[[:space:]]+sh$ ]]
+	[[ "${lines[2]}" =~ [[:space:]]ps$ ]]
+}
+
+@test "pid ns: the container's pid ns differs from the host's" {
+	set_args sleep 100
+	run_detached
+	[ "$(ns_of_ctr pid)" != "$(ns_link self pid)" ]
+	# the host sees the container's PID 1 under another pid
+	[ "$(state_of "$CID" pid)" -gt 1 ]
+}
+
+@test "uts ns: hostname from config" {
+	cfg '.hostname = "e2e-host"'
+	run in_ctr hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = e2e-host ]
+	[ "$(hostname)" != e2e-host ]
+}
+
+@test "uts ns: domainname from config" {
+	skip_on runc "runc 1.1 ignores the domainname field"
+	cfg '.domainname = "e2e.example"'
+	run in_ctr cat /proc/sys/kernel/domainname
+	[ "$status" -eq 0 ]
+	[ "$output" = e2e.example ]
+	[ "$(cat /proc/sys/kernel/domainname)" != e2e.example ]
+}
+
+@test "uts ns: sethostname inside does not change the host" {
+	host=$(hostname)
+	add_caps CAP_SYS_ADMIN
+	run in_ctr sh -c 'hostname changed-inside && hostname'
+	[ "$status" -eq 0 ]
+	[ "$output" = changed-inside ]
+	[ "$(hostname)" = "$host" ]
+}
+
+@test "ipc ns: own IPC namespace" {
+	run in_ctr readlink /proc/self/ns/ipc
+	[ "$status" -eq 0 ]
+	[[ "$output" == ipc:\[* ]]
+	[ "$output" != "$(ns_link self ipc)" ]
+}
+
+@test "ipc ns: a SysV shm segment of the host is not visible inside" {
+	# create a host segment through a throwaway busybox-free helper: ipcmk
+	command -v ipcmk >/dev/null || skip "ipcmk not installed"
+	shmid=$(ipcmk -M 4096 | grep -o '[0-9]*$')
+	defer ipcrm -m "$shmid"
+	grep -qw "$shmid" /proc/sysvipc/shm
+	run in_ctr cat /proc/sysvipc/shm
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ] # header only
+}
+
+@test "net ns: only lo inside" {
+	run in_ctr cat /proc/net/dev
+	[ "$status" -eq 0 ]
+	ifaces=$(tail -n +3 <<<"$output" | cut -d: -f1 | tr -d ' ')
+	[ "$ifaces" = lo ]
+	run in_ctr readlink /proc/self/ns/net
+	[ "$output" != "$(ns_link self net)" ]
+}
+
+@test "mount ns: own mount namespace" {
+	run in_ctr readlink /proc/self/ns/mnt
+	[ "$status" -eq 0 ]
+	[[ "$output" == mnt:\[* ]]
+	[ "$output" != "$(ns_link self mnt)" ]
+}
+
+userns_config() {
+	cfg '.linux.namespaces += [{"type": "user"}]
+	     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+@test "user ns: uid/gid maps inside, host sees uid 100000" {
+	userns_config
+	mkdir -p "$TEST_TMP/shared"
+	chmod 0777 "$TEST_TMP/shared"
+	# the rootfs is owned by host root, unmapped inside: make the mount point
+	mkdir "$BUNDLE/rootfs/shared"
+	add_bind "$TEST_TMP/shared" /shared
+	set_args sh -c 'cat /proc/self/uid_map > /shared/uid; cat /proc/self/gid_map > /shared/gid; id -u > /shared/id; exec sleep 100'
+	run_detached
+	wait_for test -s "$TEST_TMP/shared/id"
+	read -r c h s <"$TEST_TMP/shared/uid"
+	[ "$c $h $s" = "0 100000 65536" ]
+	read -r c h s <"$TEST_TMP/shared/gid"
+	[ "$c $h $s" = "0 100000 65536" ]
+	[ "$(cat "$TEST_TMP/shared/id")" = 0 ]
+
+	pid=$(state_of "$CID" pid)
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = 100000 ]
+	[ "$(awk '/^Gid:/ {print $2}' /proc/"$pid"/status)" = 100000 ]
+	[ "$(ns_of_ctr user)" != "$(ns_link self user)" ]
+	# written by uid 0 inside: owned by 100000 on the host
+	[ "$(stat -c %u "$TEST_TMP/shared/id")" = 100000 ]
+}
+
+@test "user ns: host root-owned files appear as nobody (overflow uid)" {
+	userns_config
+	run in_ctr stat -c %u /bin/busybox
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat /proc/sys/kernel/overflowuid)" ]
+}
+
+@test "join an existing network namespace by path" {
+	ns="berth-e2e-$BATS_TEST_NUMBER-$$"
+	ip netns add "$ns"
+	defer ip netns delete "$ns"
+	want="net:[$(stat -L -c %i "/var/run/netns/$ns")]"
+	cfg --arg p "/var/run/netns/$ns" \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	run in_ctr readlink /proc/self/ns/net
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	[ "$output" != "$(ns_link self net)" ]
+}
+
+@test "join an existing namespace: changes inside persist in the joined netns" {
+	ns="berth-e2e-$BATS_TEST_NUMBER-$$"
+	ip netns add "$ns"
+	defer ip netns delete "$ns"
+	cfg --arg p "/var/run/netns/$ns" \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	add_caps CAP_NET_ADMIN
+	run in_ctr ip link set lo up
+	[ "$status" -eq 0 ]
+	ip netns exec "$ns" ip -o link show lo | grep -q 'UP'
+}
+
+@test "cgroup ns: own cgroup namespace rooted at the container's cgroup" {
+	cfg '.linux.namespaces += [{"type": "cgroup"}]'
+	run in_ctr sh -c 'readlink /proc/self/ns/cgroup; cat /proc/self/cgroup'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == cgroup:\[* ]]
+	[ "${lines[0]}" != "$(ns_link self cgroup)" ]
+	# every hierarchy looks like the root from inside
+	tail -n +2 <<<"$output" | while IFS=: read -r _ _ path; do
+		[ "$path" = / ] || { echo "not root: $path" >&2; exit 1; }
+	done
+}
+
+@test "without cgroup ns in the config the host's cgroup ns is kept" {
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+	run in_ctr readlink /proc/self/ns/cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(ns_link self cgroup)" ]
+}
+
+@test "time ns: boottime and monotonic offsets" {
+	skip_on runc "runc 1.1 has no time namespace support"
+	cfg '.linux.namespaces += [{"type": "time"}]
+	     | .linux.timeOffsets = {"boottime": {"secs": 86400000, "nanosecs": 0},
+	                             "monotonic": {"secs": 172800000, "nanosecs": 0}}'
+	host_up=$(cut -d. -f1 /proc/uptime)
+	run in_ctr sh -c 'readlink /proc/self/ns/time; cat /proc/uptime; cat /proc/self/timens_offsets'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" != "$(ns_link self time)" ]
+	up=$(cut -d. -f1 <<<"${lines[1]}")
+	[ "$up" -ge $((host_up + 86400000)) ]
+	[ "$up" -lt $((host_up + 86400000 + 60)) ]
+	grep -Eq '^(boottime|7)[[:space:]]+86400000[[:space:]]+0$' <<<"$output"
+	grep -Eq '^(monotonic|1)[[:space:]]+172800000[[:space:]]+0$' <<<"$output"
+}

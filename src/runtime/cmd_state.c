@@ -23,6 +23,34 @@ cmd_state (struct cli *cli, int argc, char **argv, berth_error_t *err)
   return 0;
 }
 
+/* The state keeps the creator's uid; list shows its name, as runc does.
+ * Read from /etc/passwd directly: the program is linked statically, where
+ * NSS modules cannot be loaded.  */
+static const char *
+owner_name (const char *uid_text, char *buf, size_t size)
+{
+  FILE *f;
+  char line[1024];
+  size_t tl = strlen (uid_text);
+
+  if (tl == 0 || strspn (uid_text, "0123456789") != tl || (f = fopen ("/etc/passwd", "re")) == NULL)
+    return uid_text;
+  while (fgets (line, sizeof (line), f))
+    {
+      /* name:password:uid:... */
+      char *pw = strchr (line, ':');
+      char *uid = pw ? strchr (pw + 1, ':') : NULL;
+      if (uid == NULL || strncmp (uid + 1, uid_text, tl) != 0 || uid[1 + tl] != ':')
+        continue;
+      *pw = '\0';
+      snprintf (buf, size, "%.*s", (int) (size - 1), line);
+      fclose (f);
+      return buf;
+    }
+  fclose (f);
+  return uid_text;
+}
+
 static void
 print_json_list (struct berth_state **v, size_t n)
 {
@@ -32,6 +60,7 @@ print_json_list (struct berth_state **v, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       json_t *o = json_object ();
+      char name[256];
       json_object_set_new (o, "ociVersion", json_string (v[i]->oci_version));
       json_object_set_new (o, "id", json_string (v[i]->id));
       json_object_set_new (
@@ -40,7 +69,7 @@ print_json_list (struct berth_state **v, size_t n)
       json_object_set_new (o, "bundle", json_string (v[i]->bundle));
       json_object_set_new (o, "rootfs", json_string (v[i]->rootfs));
       json_object_set_new (o, "created", json_string (v[i]->created));
-      json_object_set_new (o, "owner", json_string (v[i]->owner));
+      json_object_set_new (o, "owner", json_string (owner_name (v[i]->owner, name, sizeof (name))));
       json_array_append_new (a, o);
     }
   text = json_dumps (a, JSON_COMPACT);
@@ -87,10 +116,12 @@ cmd_list (struct cli *cli, int argc, char **argv, berth_error_t *err)
     {
       printf ("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
               "OWNER");
+      char name[256];
       for (size_t i = 0; i < n; i++)
         printf ("%-20s %-8d %-10s %-40s %-31s %s\n", v[i]->id,
                 v[i]->status == BERTH_STATUS_STOPPED ? 0 : v[i]->pid,
-                berth_status_name (v[i]->status), v[i]->bundle, v[i]->created, v[i]->owner);
+                berth_status_name (v[i]->status), v[i]->bundle, v[i]->created,
+                owner_name (v[i]->owner, name, sizeof (name)));
     }
   for (size_t i = 0; i < n; i++)
     berth_state_free (v[i]);

@@ -153,12 +153,24 @@ mountinfo_line() {
 	[ "${lines[1]}" = "/dev/e2e-blk block special file 7:c8 600 1000:1000" ]
 }
 
-@test "maskedPaths: /proc/kcore reads empty" {
-	[ -e /proc/kcore ] || skip "host has no /proc/kcore"
-	run in_ctr sh -c 'wc -c < /proc/kcore; stat -c "%F %t:%T" /proc/kcore'
+@test "maskedPaths: /proc/kcore (or another masked /proc file) reads empty" {
+	for f in /proc/kcore /proc/timer_list /proc/keys; do [ -e "$f" ] && break; done
+	[ -e "$f" ] || skip "host has none of /proc/kcore, /proc/timer_list, /proc/keys"
+	[ "$(head -c 1 "$f" | wc -c)" -eq 1 ] # readable on the host
+	cfg --arg f "$f" '.linux.maskedPaths = ((.linux.maskedPaths // []) + [$f] | unique)'
+	run in_ctr sh -c "wc -c < $f; stat -c '%F %t:%T' $f"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 0 ]
 	[ "${lines[1]}" = "character special file 1:3" ]
+}
+
+@test "maskedPaths: /sys/firmware is an empty directory" {
+	[ -n "$(ls -A /sys/firmware 2>/dev/null)" ] || skip "host /sys/firmware is empty"
+	cfg '.linux.maskedPaths = ((.linux.maskedPaths // []) + ["/sys/firmware"] | unique)'
+	run in_ctr sh -c 'test -d /sys/firmware && echo dir; ls -A /sys/firmware | wc -l'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = dir ]
+	[ "${lines[1]}" = 0 ]
 }
 
 @test "maskedPaths: a directory and a file of the rootfs are hidden" {

@@ -1,5 +1,5 @@
 /* Unit tests for runtime/state.c: ID validation, reservation and locking,
- * state.json round trip, status derivation, and signal names.  */
+ * the state file round trip, status derivation, and signal names.  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,77 +56,110 @@ test_id_validate (void **s)
   berth_error_release (&err);
 }
 
+static struct berth_state
+sample_state (const char *id)
+{
+  struct berth_state st = { .id = (char *) id, .oci_version = "1.2.0", .bundle = "/bundle",
+                            .rootfs = "/bundle/rootfs", .created = "2026-01-01T00:00:00Z",
+                            .owner = "0" };
+  return st;
+}
+
 static void
 test_reserve_twice_fails (void **s)
 {
   berth_error_t err = NULL;
-  char *dir = NULL, *dir2 = NULL;
   int fd = -1, fd2 = -1;
-  struct berth_state st = { .id = "c1", .oci_version = "1.2.0", .bundle = "/b", .rootfs = "/b/r",
-                            .created = "now", .owner = "root", .pid = 1 };
+  struct berth_state st = sample_state ("c1");
   (void) s;
 
-  assert_int_equal (berth_state_reserve (root, "c1", &dir, &fd, &err), 0);
-  /* Still being created (lock held, no state yet): a second create fails.  */
-  assert_true (berth_state_reserve (root, "c1", &dir2, &fd2, &err) < 0);
+  assert_int_equal (berth_state_reserve (root, "c1", &fd, &err), 0);
+  /* Still being created (locked, empty): a second create fails.  */
+  assert_true (berth_state_reserve (root, "c1", &fd2, &err) < 0);
   assert_non_null (strstr (err->msg, "already exists"));
   berth_error_release (&err);
-  assert_int_equal (berth_state_save (dir, &st, &err), 0);
+  assert_int_equal (berth_state_save (fd, &st, &err), 0);
   close (fd);
-  /* Created: the state file makes it exist even without the lock.  */
-  assert_true (berth_state_reserve (root, "c1", &dir2, &fd2, &err) < 0);
+  /* Created: a complete state makes it exist even without the lock.  */
+  assert_true (berth_state_reserve (root, "c1", &fd2, &err) < 0);
   assert_non_null (strstr (err->msg, "already exists"));
   berth_error_release (&err);
-  free (dir);
 }
 
 static void
 test_reserve_reuses_crashed (void **s)
 {
   berth_error_t err = NULL;
-  char *dir = NULL;
   char path[512];
   int fd = -1;
   (void) s;
 
-  /* A create that crashed leaves a directory without state.json and no lock.  */
-  snprintf (path, sizeof (path), "%s/crashed", root);
-  assert_int_equal (mkdir (path, 0700), 0);
-  snprintf (path, sizeof (path), "%s/crashed/exec.fifo", root);
-  assert_int_equal (mkfifo (path, 0600), 0);
-  assert_int_equal (berth_state_reserve (root, "crashed", &dir, &fd, &err), 0);
-  assert_int_equal (access (path, F_OK), -1);
+  /* A create that crashed leaves a torn state file and no lock.  */
+  snprintf (path, sizeof (path), "%s/crashed.json", root);
+  assert_int_equal (berth_write_file (path, "{\"id\":", 6, 0600, &err), 0);
+  assert_int_equal (berth_state_reserve (root, "crashed", &fd, &err), 0);
+  {
+    struct stat sb;
+    assert_int_equal (fstat (fd, &sb), 0);
+    assert_int_equal (sb.st_size, 0);
+  }
   close (fd);
-  free (dir);
+}
+
+static void
+test_creating_while_empty (void **s)
+{
+  berth_error_t err = NULL;
+  struct berth_state *got = NULL;
+  int fd;
+  (void) s;
+
+  assert_int_equal (berth_state_reserve (root, "busy", &fd, &err), 0);
+  assert_int_equal (berth_state_load (root, "busy", &got, &err), 0);
+  assert_int_equal (got->status, BERTH_STATUS_CREATING);
+  berth_state_free (got);
+  close (fd);
 }
 
 static void
 test_save_load_roundtrip (void **s)
 {
   berth_error_t err = NULL;
-  char *dir = NULL, *json;
-  int fd;
+  char *json;
+  int fd, lfd = -1;
   bool zombie;
+  struct stat exe;
   struct berth_key_value ann[] = { { "k1", "v1" } };
-  struct berth_state st = { .id = "rt", .oci_version = "1.2.0", .bundle = "/bundle",
-                            .rootfs = "/bundle/rootfs", .created = "2026-01-01T00:00:00Z",
-                            .owner = "root", .annotations = ann, .n_annotations = 1 };
+  char *hook_args[] = { "h", "x", NULL };
+  struct berth_hook hook = { .path = "/bin/true", .args = hook_args, .timeout = 5 };
+  struct berth_state st = sample_state ("rt");
   struct berth_state *got = NULL;
   (void) s;
 
+  st.annotations = ann;
+  st.n_annotations = 1;
+  st.poststop = (struct berth_hook_list){ &hook, 1 };
   st.pid = getpid ();
   st.pid_start_time = berth_proc_start_time (getpid (), &zombie);
+  st.start_cookie = 0x123456789abcdefULL;
   assert_true (st.pid_start_time > 0);
   assert_false (zombie);
-  assert_int_equal (berth_state_reserve (root, "rt", &dir, &fd, &err), 0);
-  assert_int_equal (berth_state_save (dir, &st, &err), 0);
+  assert_int_equal (berth_state_reserve (root, "rt", &fd, &err), 0);
+  assert_int_equal (berth_state_save (fd, &st, &err), 0);
+  close (fd);
   assert_int_equal (berth_state_load (root, "rt", &got, &err), 0);
   assert_string_equal (got->bundle, "/bundle");
   assert_string_equal (got->rootfs, "/bundle/rootfs");
   assert_int_equal (got->pid, getpid ());
+  assert_true (got->start_cookie == 0x123456789abcdefULL);
   assert_int_equal (got->n_annotations, 1);
   assert_string_equal (got->annotations[0].value, "v1");
-  /* Alive, no fifo: running.  */
+  assert_int_equal (got->poststop.n, 1);
+  assert_string_equal (got->poststop.hooks[0].path, "/bin/true");
+  assert_string_equal (got->poststop.hooks[0].args[1], "x");
+  assert_int_equal (got->poststop.hooks[0].timeout, 5);
+  assert_int_equal (got->poststart.n, 0);
+  /* Alive and not running the recorded init executable: running.  */
   assert_int_equal (got->status, BERTH_STATUS_RUNNING);
   json = berth_state_to_json (got, got->status, false);
   assert_non_null (strstr (json, "\"status\":\"running\""));
@@ -134,23 +167,31 @@ test_save_load_roundtrip (void **s)
   free (json);
   berth_state_free (got);
 
-  /* With the exec fifo: created.  */
-  {
-    char fifo[512];
-    snprintf (fifo, sizeof (fifo), "%s/exec.fifo", dir);
-    assert_int_equal (mkfifo (fifo, 0600), 0);
-    assert_int_equal (berth_state_load (root, "rt", &got, &err), 0);
-    assert_int_equal (got->status, BERTH_STATUS_CREATED);
-    berth_state_free (got);
-  }
+  /* Still running the init executable: created.  */
+  assert_int_equal (stat ("/proc/self/exe", &exe), 0);
+  st.init_exe_dev = exe.st_dev;
+  st.init_exe_ino = exe.st_ino;
+  assert_int_equal (berth_state_lock (root, "rt", &lfd, &got, &err), 0);
+  berth_state_free (got);
+  assert_int_equal (berth_state_save (lfd, &st, &err), 0);
+  close (lfd);
+  assert_int_equal (berth_state_load (root, "rt", &got, &err), 0);
+  assert_int_equal (got->status, BERTH_STATUS_CREATED);
+  berth_state_free (got);
+
   /* A reused PID (other start time) is stopped.  */
   st.pid_start_time += 1;
-  assert_int_equal (berth_state_save (dir, &st, &err), 0);
+  assert_int_equal (berth_state_lock (root, "rt", &lfd, &got, &err), 0);
+  berth_state_free (got);
+  assert_int_equal (berth_state_save (lfd, &st, &err), 0);
+  close (lfd);
   assert_int_equal (berth_state_load (root, "rt", &got, &err), 0);
   assert_int_equal (got->status, BERTH_STATUS_STOPPED);
   berth_state_free (got);
-  close (fd);
-  free (dir);
+
+  assert_int_equal (berth_state_remove (root, "rt", &err), 0);
+  assert_true (berth_state_load (root, "rt", &got, &err) < 0);
+  berth_error_release (&err);
 }
 
 static void
@@ -172,10 +213,13 @@ test_load_missing (void **s)
 {
   berth_error_t err = NULL;
   struct berth_state *got = NULL;
+  int fd;
   (void) s;
   assert_true (berth_state_load (root, "nope", &got, &err) < 0);
   assert_non_null (strstr (err->msg, "does not exist"));
   assert_int_equal (err->status, ENOENT);
+  assert_true (berth_state_lock (root, "nope", &fd, &got, &err) < 0);
+  assert_non_null (strstr (err->msg, "does not exist"));
   berth_error_release (&err);
 }
 
@@ -184,24 +228,24 @@ test_list_ids (void **s)
 {
   berth_error_t err = NULL;
   char **ids = NULL;
-  char *dir;
-  int fd;
-  struct berth_state st = { .id = "x", .oci_version = "1", .bundle = "/", .rootfs = "/",
-                            .created = "", .owner = "" };
+  int fd, fd2;
+  char junk[512];
+  struct berth_state st = sample_state ("listed");
   (void) s;
-  assert_int_equal (berth_state_reserve (root, "listed", &dir, &fd, &err), 0);
-  assert_int_equal (berth_state_save (dir, &st, &err), 0);
-  close (fd);
-  free (dir);
-  assert_int_equal (berth_state_reserve (root, "unsaved", &dir, &fd, &err), 0);
+  assert_int_equal (berth_state_reserve (root, "listed", &fd, &err), 0);
+  assert_int_equal (berth_state_save (fd, &st, &err), 0);
+  assert_int_equal (berth_state_reserve (root, "a.b", &fd2, &err), 0);
+  snprintf (junk, sizeof (junk), "%s/not-a-state", root);
+  assert_int_equal (berth_write_file (junk, "x", 1, 0600, &err), 0);
   assert_int_equal (berth_state_list_ids (root, &ids, &err), 0);
-  assert_int_equal (berth_strv_len (ids), 1);
-  assert_string_equal (ids[0], "listed");
+  assert_int_equal (berth_strv_len (ids), 2);
+  assert_true ((strcmp (ids[0], "listed") == 0 && strcmp (ids[1], "a.b") == 0)
+               || (strcmp (ids[1], "listed") == 0 && strcmp (ids[0], "a.b") == 0));
   for (char **p = ids; *p; p++)
     free (*p);
   free (ids);
   close (fd);
-  free (dir);
+  close (fd2);
 }
 
 static void
@@ -227,6 +271,7 @@ main (void)
     cmocka_unit_test (test_id_validate),
     cmocka_unit_test_setup_teardown (test_reserve_twice_fails, setup, teardown),
     cmocka_unit_test_setup_teardown (test_reserve_reuses_crashed, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_creating_while_empty, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_load_roundtrip, setup, teardown),
     cmocka_unit_test (test_zombie_is_stopped),
     cmocka_unit_test_setup_teardown (test_load_missing, setup, teardown),

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,17 +53,19 @@ pidfd_send_signal_ (int pidfd, int sig)
   return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* snprintf, not strftime: strftime loads the time zone database.  */
 static char *
 now_rfc3339 (void)
 {
   struct timespec ts;
   struct tm tm;
-  char buf[64], *out = NULL;
+  char *out = NULL;
 
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf (&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec)
+      < 0)
     return NULL;
   return out;
 }
@@ -91,6 +94,8 @@ state_init (struct berth_state *st, const char *id, const char *bundle, const ch
   /* Borrowed from the spec: state_release does not free them.  */
   st->annotations = spec->annotations;
   st->n_annotations = spec->n_annotations;
+  st->poststart = spec->hooks.poststart;
+  st->poststop = spec->hooks.poststop;
   return 0;
 }
 
@@ -261,6 +266,32 @@ kill_and_reap (pid_t pid)
   waitpid (pid, NULL, 0);
 }
 
+/* What `start` and `status` need to know the init by: its executable
+ * before exec, and a random cookie for the start signal.  */
+static int
+init_identity (struct berth_state *st, berth_error_t *err)
+{
+  struct stat sb;
+
+  if (stat ("/proc/self/exe", &sb) < 0)
+    return berth_error (err, errno, "stat /proc/self/exe");
+  st->init_exe_dev = sb.st_dev;
+  st->init_exe_ino = sb.st_ino;
+  if (getrandom (&st->start_cookie, sizeof (st->start_cookie), 0) != sizeof (st->start_cookie))
+    return berth_error (err, errno, "getrandom");
+  /* Kept positive so it survives JSON integers.  */
+  st->start_cookie &= INT64_MAX;
+  return 0;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, berth_error_t *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", pid);
+  return berth_write_file_atomic (path, buf, n, 0644, err);
+}
+
 /* The shared core of create and run: on success the container is "created"
  * and *pid_out is its process, our child.  */
 static int
@@ -270,13 +301,12 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
   cleanup_free char *rootfs = NULL;
-  cleanup_free char *dir = NULL;
-  cleanup_free char *fifo = NULL;
-  cleanup_close int lock_fd = -1;
+  cleanup_close int state_fd = -1;
   cleanup_close int sync_parent = -1;
   struct berth_state st = { 0 };
   struct berth_launch l = { 0 };
-  int socks[2];
+  sigset_t start_set;
+  int socks[2] = { -1, -1 };
   pid_t pid = -1;
   bool zombie;
   int r;
@@ -284,33 +314,35 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (berth_id_validate (o->id, err) < 0 || load_config (o, &spec, err) < 0
       || resolve_paths (o, spec, &bundle, &rootfs, err) < 0)
     return berth_error_ret (err);
-  if (berth_state_reserve (rt->root, o->id, &dir, &lock_fd, err) < 0)
+  if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
     return berth_error_ret (err);
 
-  if (asprintf (&fifo, "%s/" BERTH_FIFO_FILE, dir) < 0 || mkfifo (fifo, 0600) < 0)
-    {
-      r = berth_error (err, errno, "create exec fifo");
-      goto fail;
-    }
+  state_init (&st, o->id, bundle, rootfs, spec);
+  r = init_identity (&st, err);
+  if (r < 0)
+    goto fail;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
     {
       r = berth_error (err, errno, "socketpair");
       goto fail;
     }
   sync_parent = socks[0];
-  state_init (&st, o->id, bundle, rootfs, spec);
 
   l = (struct berth_launch){
     .rt = rt,
     .opts = o,
     .spec = spec,
-    .state_dir = dir,
     .rootfs = rootfs,
     .sync_fd = socks[1],
-    .lock_fd = lock_fd,
+    .lock_fd = state_fd,
+    .start_cookie = st.start_cookie,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
   };
+  /* Blocked from before the clone, so a start signal can never be lost.  */
+  sigemptyset (&start_set);
+  sigaddset (&start_set, BERTH_START_SIGNAL);
+  sigprocmask (SIG_BLOCK, &start_set, &l.exec_sigmask);
   pid = spawn_init (&l, err);
   close (socks[1]);
   if (pid < 0)
@@ -324,32 +356,16 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
 
   st.pid = pid;
   st.pid_start_time = berth_proc_start_time (pid, &zombie);
-  if (spec->hooks.poststop.n)
-    {
-      /* delete needs the hooks after the bundle may be gone.  */
-      cleanup_free char *src = NULL, *dst = NULL, *text = NULL;
-      size_t len;
-      if (asprintf (&dst, "%s/" BERTH_CONFIG_FILE, dir) < 0
-          || asprintf (&src, "%s/config.json", bundle) < 0)
-        r = berth_error (err, ENOMEM, "copy config");
-      else if ((r = berth_read_file (o->config_path ? o->config_path : src, &text, &len, err)) == 0)
-        r = berth_write_file (dst, text, len, 0600, err);
-      if (r < 0)
-        goto fail;
-    }
-  r = berth_state_save (dir, &st, err);
+  r = berth_state_save (state_fd, &st, err);
   if (r < 0)
     goto fail;
   if (o->pid_file)
     {
-      char buf[32];
-      int n = snprintf (buf, sizeof (buf), "%d", pid);
-      r = berth_write_file_atomic (o->pid_file, buf, n, 0644, err);
+      r = write_pid_file (o->pid_file, pid, err);
       if (r < 0)
         goto fail;
     }
   *pid_out = pid;
-  st.annotations = NULL;
   state_release (&st);
   return 0;
 
@@ -357,7 +373,7 @@ fail:
   kill_and_reap (pid);
   {
     berth_error_t ignored = NULL;
-    berth_remove_tree (dir, &ignored);
+    berth_state_remove (rt->root, o->id, &ignored);
     berth_error_release (&ignored);
   }
   state_release (&st);
@@ -376,46 +392,40 @@ berth_container_create (const struct berth_runtime *rt, const struct berth_creat
   return 0;
 }
 
-static char *
-state_path (const struct berth_runtime *rt, const char *id, const char *file)
+static int
+send_start_signal (const struct berth_state *st, berth_error_t *err)
 {
-  char *p = NULL;
-  if (asprintf (&p, "%s/%s/%s", rt->root, id, file) < 0)
-    return NULL;
-  return p;
+  cleanup_close int pidfd = pidfd_open_ (st->pid);
+  siginfo_t si = { 0 };
+
+  si.si_signo = BERTH_START_SIGNAL;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid ();
+  si.si_uid = getuid ();
+  si.si_value.sival_ptr = (void *) (uintptr_t) st->start_cookie;
+  if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, BERTH_START_SIGNAL, &si, 0) < 0)
+    return berth_error (err, errno, "cannot start container `%s`", st->id);
+  return 0;
 }
 
 int
 berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err)
 {
   cleanup_close int lock_fd = -1;
-  cleanup_close int fifo_fd = -1;
   cleanup_state struct berth_state *st = NULL;
-  cleanup_free char *fifo = NULL;
-  cleanup_free char *config = NULL;
-  cleanup_spec struct berth_spec *spec = NULL;
 
-  if (berth_state_lock (rt->root, id, &lock_fd, err) < 0
-      || berth_state_load (rt->root, id, &st, err) < 0)
+  if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status != BERTH_STATUS_CREATED)
     return berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
                         berth_status_name (st->status));
-  fifo = state_path (rt, id, BERTH_FIFO_FILE);
-  fifo_fd = open (fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifo_fd < 0)
-    return berth_error (err, errno, "cannot start container `%s`: exec fifo", id);
-  if (write (fifo_fd, "0", 1) != 1)
-    return berth_error (err, errno, "cannot start container `%s`", id);
-  unlink (fifo);
-
-  /* poststart failures are warnings in the spec: the container runs on.  */
-  config = state_path (rt, id, BERTH_CONFIG_FILE);
-  if (access (config, F_OK) == 0 && berth_spec_load (config, &spec, NULL) == 0)
+  if (send_start_signal (st, err) < 0)
+    return berth_error_ret (err);
+  if (st->poststart.n)
     {
+      /* poststart failures are warnings in the spec: the container runs on.  */
       berth_error_t ignored = NULL;
-      run_hooks_with_state (&spec->hooks.poststart, "poststart", st, BERTH_STATUS_RUNNING,
-                            &ignored);
+      run_hooks_with_state (&st->poststart, "poststart", st, BERTH_STATUS_RUNNING, &ignored);
       berth_error_release (&ignored);
     }
   return 0;
@@ -596,35 +606,26 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
 {
   cleanup_close int lock_fd = -1;
   cleanup_state struct berth_state *st = NULL;
-  cleanup_free char *dir = NULL;
-  cleanup_free char *config = NULL;
-  cleanup_spec struct berth_spec *spec = NULL;
 
-  if (berth_state_lock (rt->root, id, &lock_fd, err) < 0
-      || berth_state_load (rt->root, id, &st, err) < 0)
+  if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status == BERTH_STATUS_RUNNING && !force)
     return berth_error (err, 0, "cannot delete container `%s` that is running: stop it or use "
                                 "--force", id);
-  if (st->status != BERTH_STATUS_STOPPED)
+  if (st->status == BERTH_STATUS_RUNNING || st->status == BERTH_STATUS_CREATED)
     {
       signal_container (st, SIGKILL, true, NULL);
       if (wait_gone (st, 10000) < 0)
         return berth_error (err, ETIMEDOUT, "container `%s` did not die after SIGKILL", id);
     }
-
-  config = state_path (rt, id, BERTH_CONFIG_FILE);
-  if (access (config, F_OK) == 0 && berth_spec_load (config, &spec, NULL) == 0)
+  if (st->poststop.n)
     {
       /* poststop failures are warnings in the spec: delete goes on.  */
       berth_error_t ignored = NULL;
-      run_hooks_with_state (&spec->hooks.poststop, "poststop", st, BERTH_STATUS_STOPPED,
-                            &ignored);
+      run_hooks_with_state (&st->poststop, "poststop", st, BERTH_STATUS_STOPPED, &ignored);
       berth_error_release (&ignored);
     }
-  if (asprintf (&dir, "%s/%s", rt->root, id) < 0)
-    return berth_error (err, ENOMEM, "delete");
-  return berth_remove_tree (dir, err);
+  return berth_state_remove (rt->root, id, err);
 }
 
 int

@@ -133,18 +133,25 @@ wait_for_hooks (struct berth_launch *l, char **state_json, berth_error_t *err)
   return 0;
 }
 
+/* Only `start` knows the cookie (state files are private to root): a stray
+ * signal of the same number does not start the container.  */
 static int
-wait_for_start (int fifo_fd, berth_error_t *err)
+wait_for_start (const struct berth_launch *l, berth_error_t *err)
 {
-  char c;
+  sigset_t set;
+  siginfo_t si;
+
+  sigemptyset (&set);
+  sigaddset (&set, BERTH_START_SIGNAL);
   for (;;)
     {
-      ssize_t r = read (fifo_fd, &c, 1);
-      if (r == 1)
-        return 0;
+      int r = sigwaitinfo (&set, &si);
       if (r < 0 && errno == EINTR)
         continue;
-      return berth_error (err, r < 0 ? errno : EPIPE, "wait for start");
+      if (r < 0)
+        return berth_error (err, errno, "wait for start");
+      if (si.si_code == SI_QUEUE && (uint64_t) (uintptr_t) si.si_value.sival_ptr == l->start_cookie)
+        return 0;
     }
 }
 
@@ -157,8 +164,6 @@ init_run (struct berth_launch *l, berth_error_t *err)
   int new_flags = berth_namespaces_new_flags (spec);
   cleanup_free char *state_json = NULL;
   cleanup_free char *exe = NULL;
-  cleanup_free char *fifo_path = NULL;
-  cleanup_close int fifo_fd = -1;
   struct berth_rootfs_ctx rctx = {
     .spec = spec,
     .rootfs = l->rootfs,
@@ -185,13 +190,6 @@ init_run (struct berth_launch *l, berth_error_t *err)
   if (set_hostnames (spec, err) < 0 || apply_sysctls (spec, err) < 0)
     return berth_error_ret (err);
 
-  if (asprintf (&fifo_path, "%s/" BERTH_FIFO_FILE, l->state_dir) < 0)
-    return berth_error (err, ENOMEM, "exec fifo");
-  /* O_RDWR: opening does not block, and reading blocks until `start` writes.  */
-  fifo_fd = open (fifo_path, O_RDWR | O_CLOEXEC);
-  if (fifo_fd < 0)
-    return berth_error (err, errno, "open exec fifo");
-
   if (berth_rootfs_prepare (&rctx, err) < 0)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
@@ -216,7 +214,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
 
   /* Nothing of the runtime's reaches the user process but stdio and the
-   * preserved fds; ours (sync, fifo) are CLOEXEC already.  */
+   * preserved fds; ours (the sync socket) are CLOEXEC already.  */
   syscall (SYS_close_range, 3 + l->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 
   if (berth_sync_send (l->sync_fd, SYNC_READY, 0, NULL) < 0)
@@ -225,11 +223,12 @@ init_run (struct berth_launch *l, berth_error_t *err)
   close (l->sync_fd);
   l->sync_fd = -1;
 
-  if (wait_for_start (fifo_fd, err) < 0)
+  if (wait_for_start (l, err) < 0)
     return berth_error_ret (err);
   if (l->need_hooks_sync
       && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_json, err) < 0)
     return berth_error_ret (err);
+  sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
   return berth_process_exec (proc, exe, err);
 }
 

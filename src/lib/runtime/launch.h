@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "../error.h"
@@ -23,6 +24,11 @@ enum berth_sync_type
 };
 
 #define BERTH_SYNC_TEXT_MAX 65536
+
+/* `start` releases the created init with this signal, queued with the
+ * container's cookie; the init has it blocked from birth so it waits
+ * pending, and takes it with sigwaitinfo.  No fifo, no file.  */
+#define BERTH_START_SIGNAL (SIGRTMIN + 1)
 
 struct berth_sync_msg
 {
@@ -44,10 +50,11 @@ struct berth_launch
   const struct berth_runtime *rt;
   const struct berth_create_options *opts;
   const struct berth_spec *spec;
-  const char *state_dir;
   const char *rootfs;   /* absolute, resolved */
   int sync_fd;          /* init's end */
   int lock_fd;          /* the runtime's container lock: init must not hold it */
+  uint64_t start_cookie; /* `start` sends it with BERTH_START_SIGNAL */
+  sigset_t exec_sigmask; /* the mask the user process starts with */
   int clone_flags;      /* namespaces created by clone */
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */

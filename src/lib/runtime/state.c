@@ -1,5 +1,5 @@
-/* Container state on disk: reservation and locking of IDs, state.json, and
- * the live status derived from the container's process.  */
+/* Container state on disk: reservation and locking of IDs, the state file,
+ * and the live status derived from the container's process.  */
 #include "state.h"
 
 #include <ctype.h>
@@ -17,6 +17,8 @@
 
 #include "../cleanup.h"
 #include "../util.h"
+
+#define STATE_SUFFIX ".json"
 
 static const char *const status_names[] = {
   [BERTH_STATUS_CREATING] = "creating",
@@ -48,125 +50,153 @@ berth_id_validate (const char *id, berth_error_t *err)
   return 0;
 }
 
+static char *
+state_file_name (const char *id)
+{
+  char *name = NULL;
+  if (asprintf (&name, "%s" STATE_SUFFIX, id) < 0)
+    return NULL;
+  return name;
+}
+
 static int
-open_lock (int dirfd, const char *id, int op, berth_error_t *err)
+open_root (const char *root, bool create, berth_error_t *err)
 {
-  cleanup_free char *path = NULL;
-  cleanup_close int fd = -1;
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (asprintf (&path, "%s/" BERTH_LOCK_FILE, id) < 0)
-    return berth_error (err, ENOMEM, "lock");
-  fd = openat (dirfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return berth_error (err, errno, "open lock of `%s`", id);
-  if (flock (fd, op) < 0)
-    return berth_error (err, errno, "lock `%s`", id);
-  return steal_fd (&fd);
-}
-
-static bool
-has_state_file (int dirfd, const char *id)
-{
-  char path[PATH_MAX];
-  snprintf (path, sizeof (path), "%s/" BERTH_STATE_FILE, id);
-  return faccessat (dirfd, path, F_OK, 0) == 0;
-}
-
-/* The root lock serialises reservation only; it is held for microseconds.  */
-int
-berth_state_reserve (const char *root, const char *id, char **dir, int *lock_fd,
-                     berth_error_t *err)
-{
-  cleanup_close int rootfd = -1;
-  cleanup_close int lockfd = -1;
-
-  if (berth_id_validate (id, err) < 0)
-    return berth_error_ret (err);
-  rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0 && errno == ENOENT)
+  if (fd < 0 && errno == ENOENT && create)
     {
       if (berth_mkdir_p (root, 0700, err) < 0)
         return berth_error_ret (err);
-      rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
-  if (rootfd < 0)
+  if (fd < 0)
     return berth_error (err, errno, "open state root `%s`", root);
-  if (flock (rootfd, LOCK_EX) < 0)
-    return berth_error (err, errno, "lock state root `%s`", root);
+  return fd;
+}
 
-  if (mkdirat (rootfd, id, 0700) < 0)
-    {
-      if (errno != EEXIST)
-        return berth_error (err, errno, "create state directory `%s/%s`", root, id);
-      lockfd = open_lock (rootfd, id, LOCK_EX | LOCK_NB, NULL);
-      if (lockfd < 0 || has_state_file (rootfd, id))
-        return berth_error (err, EEXIST, "container `%s` already exists", id);
-      /* A create crashed before writing state: its directory is garbage.  */
-      close (steal_fd (&lockfd));
-      {
-        cleanup_free char *stale = NULL;
-        if (asprintf (&stale, "%s/%s", root, id) < 0 || berth_remove_tree (stale, err) < 0)
-          return berth_error (err, errno ? errno : ENOMEM, "remove stale `%s`", id);
-      }
-      if (mkdirat (rootfd, id, 0700) < 0)
-        return berth_error (err, errno, "create state directory `%s/%s`", root, id);
-    }
-  lockfd = open_lock (rootfd, id, LOCK_EX, err);
-  if (lockfd < 0)
-    return berth_error_ret (err);
-  if (asprintf (dir, "%s/%s", root, id) < 0)
-    return berth_error (err, ENOMEM, "reserve");
-  *lock_fd = steal_fd (&lockfd);
-  return 0;
+/* A state file that holds a whole JSON object: a finished create.  */
+static bool
+state_file_complete (int fd)
+{
+  char c;
+  struct stat st;
+  if (fstat (fd, &st) < 0 || st.st_size < 2)
+    return false;
+  return pread (fd, &c, 1, st.st_size - 1) == 1 && c == '}';
 }
 
 int
-berth_state_lock (const char *root, const char *id, int *lock_fd, berth_error_t *err)
+berth_state_reserve (const char *root, const char *id, int *fd_out, berth_error_t *err)
 {
-  cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int fd;
+  cleanup_close int rootfd = -1;
+  cleanup_close int fd = -1;
+  cleanup_free char *name = NULL;
 
   if (berth_id_validate (id, err) < 0)
     return berth_error_ret (err);
-  if (rootfd < 0 || !has_state_file (rootfd, id))
-    return berth_error (err, ENOENT, "container `%s` does not exist", id);
-  fd = open_lock (rootfd, id, LOCK_EX, err);
+  name = state_file_name (id);
+  rootfd = open_root (root, true, err);
+  if (rootfd < 0)
+    return rootfd;
+  /* The root lock makes "create the file, then lock it" one step for
+   * concurrent creates; it is held for a few syscalls.  */
+  if (flock (rootfd, LOCK_EX) < 0)
+    return berth_error (err, errno, "lock state root `%s`", root);
+
+  fd = openat (rootfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST)
+    {
+      cleanup_close int old = openat (rootfd, name, O_RDWR | O_CLOEXEC);
+      if (old < 0 || flock (old, LOCK_EX | LOCK_NB) < 0 || state_file_complete (old))
+        return berth_error (err, EEXIST, "container `%s` already exists", id);
+      /* A create crashed before it wrote the state: take the file over.  */
+      if (ftruncate (old, 0) < 0)
+        return berth_error (err, errno, "reset stale state of `%s`", id);
+      *fd_out = steal_fd (&old);
+      return 0;
+    }
   if (fd < 0)
-    return berth_error_ret (err);
-  *lock_fd = fd;
+    return berth_error (err, errno, "create state of `%s` in `%s`", id, root);
+  if (flock (fd, LOCK_EX) < 0)
+    return berth_error (err, errno, "lock state of `%s`", id);
+  *fd_out = steal_fd (&fd);
   return 0;
 }
 
 static json_t *
-annotations_to_json (const struct berth_state *state)
+annotations_to_json (const struct berth_key_value *kv, size_t n)
 {
   json_t *o = json_object ();
-  for (size_t i = 0; i < state->n_annotations; i++)
-    json_object_set_new (o, state->annotations[i].key, json_string (state->annotations[i].value));
+  for (size_t i = 0; i < n; i++)
+    json_object_set_new (o, kv[i].key, json_string (kv[i].value));
   return o;
 }
 
+static json_t *
+strv_to_json (char *const *v)
+{
+  json_t *a = json_array ();
+  for (; v && *v; v++)
+    json_array_append_new (a, json_string (*v));
+  return a;
+}
+
+static json_t *
+hooks_to_json (const struct berth_hook_list *l)
+{
+  json_t *a = json_array ();
+  for (size_t i = 0; i < l->n; i++)
+    {
+      const struct berth_hook *h = &l->hooks[i];
+      json_t *o = json_pack ("{s:s}", "path", h->path);
+      if (h->args)
+        json_object_set_new (o, "args", strv_to_json (h->args));
+      if (h->env)
+        json_object_set_new (o, "env", strv_to_json (h->env));
+      if (h->timeout > 0)
+        json_object_set_new (o, "timeout", json_integer (h->timeout));
+      json_array_append_new (a, o);
+    }
+  return a;
+}
+
 int
-berth_state_save (const char *dir, const struct berth_state *state, berth_error_t *err)
+berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
 {
   json_t *o = json_object ();
   cleanup_free char *text = NULL;
-  cleanup_free char *path = NULL;
+  size_t len;
+  int r;
 
-  json_object_set_new (o, "ociVersion", json_string (state->oci_version));
-  json_object_set_new (o, "id", json_string (state->id));
-  json_object_set_new (o, "pid", json_integer (state->pid));
-  json_object_set_new (o, "pidStartTime", json_integer ((json_int_t) state->pid_start_time));
-  json_object_set_new (o, "bundle", json_string (state->bundle));
-  json_object_set_new (o, "rootfs", json_string (state->rootfs));
-  json_object_set_new (o, "created", json_string (state->created));
-  json_object_set_new (o, "owner", json_string (state->owner ? state->owner : ""));
-  json_object_set_new (o, "annotations", annotations_to_json (state));
+  json_object_set_new (o, "ociVersion", json_string (st->oci_version));
+  json_object_set_new (o, "id", json_string (st->id));
+  json_object_set_new (o, "pid", json_integer (st->pid));
+  json_object_set_new (o, "pidStartTime", json_integer ((json_int_t) st->pid_start_time));
+  json_object_set_new (o, "initExeDev", json_integer ((json_int_t) st->init_exe_dev));
+  json_object_set_new (o, "initExeIno", json_integer ((json_int_t) st->init_exe_ino));
+  json_object_set_new (o, "startCookie", json_integer ((json_int_t) st->start_cookie));
+  json_object_set_new (o, "bundle", json_string (st->bundle));
+  json_object_set_new (o, "rootfs", json_string (st->rootfs));
+  json_object_set_new (o, "created", json_string (st->created));
+  json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
+  json_object_set_new (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
+  if (st->poststart.n)
+    json_object_set_new (o, "poststart", hooks_to_json (&st->poststart));
+  if (st->poststop.n)
+    json_object_set_new (o, "poststop", hooks_to_json (&st->poststop));
   text = json_dumps (o, JSON_COMPACT);
   json_decref (o);
-  if (text == NULL || asprintf (&path, "%s/" BERTH_STATE_FILE, dir) < 0)
-    return berth_error (err, ENOMEM, "save state");
-  return berth_write_file_atomic (path, text, strlen (text), 0600, err);
+  if (text == NULL)
+    return berth_error (err, ENOMEM, "save state of `%s`", st->id);
+  /* One write of the whole object: a reader sees it complete or "creating".  */
+  len = strlen (text);
+  if (ftruncate (fd, 0) < 0)
+    return berth_error (err, errno, "save state of `%s`", st->id);
+  r = (int) pwrite (fd, text, len, 0);
+  if (r < 0 || (size_t) r != len)
+    return berth_error (err, r < 0 ? errno : EIO, "save state of `%s`", st->id);
+  return 0;
 }
 
 static char *
@@ -174,6 +204,51 @@ dup_json_string (json_t *o, const char *key)
 {
   const char *s = json_string_value (json_object_get (o, key));
   return strdup (s ? s : "");
+}
+
+static char **
+strv_from_json (json_t *a)
+{
+  size_t n = json_array_size (a);
+  char **v;
+  if (!json_is_array (a))
+    return NULL;
+  v = calloc (n + 1, sizeof (char *));
+  for (size_t i = 0; v && i < n; i++)
+    v[i] = strdup (json_string_value (json_array_get (a, i)) ?: "");
+  return v;
+}
+
+static void
+hooks_from_json (json_t *a, struct berth_hook_list *l)
+{
+  size_t n = json_array_size (a);
+  if (n == 0)
+    return;
+  l->hooks = calloc (n, sizeof (*l->hooks));
+  if (l->hooks == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    {
+      json_t *h = json_array_get (a, i);
+      l->hooks[i].path = dup_json_string (h, "path");
+      l->hooks[i].args = strv_from_json (json_object_get (h, "args"));
+      l->hooks[i].env = strv_from_json (json_object_get (h, "env"));
+      l->hooks[i].timeout = (int) json_integer_value (json_object_get (h, "timeout"));
+    }
+  l->n = n;
+}
+
+static void
+hooks_free (struct berth_hook_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      berth_strv_freep (&l->hooks[i].args);
+      berth_strv_freep (&l->hooks[i].env);
+      free (l->hooks[i].path);
+    }
+  free (l->hooks);
 }
 
 unsigned long long
@@ -225,37 +300,28 @@ berth_state_process_alive (const struct berth_state *state)
 }
 
 static enum berth_status
-derive_status (const char *root, const struct berth_state *state)
+derive_status (const struct berth_state *st)
 {
-  char path[PATH_MAX];
+  char path[64];
+  struct stat sb;
 
-  if (!berth_state_process_alive (state))
+  if (!berth_state_process_alive (st))
     return BERTH_STATUS_STOPPED;
-  snprintf (path, sizeof (path), "%s/%s/" BERTH_FIFO_FILE, root, state->id);
-  return access (path, F_OK) == 0 ? BERTH_STATUS_CREATED : BERTH_STATUS_RUNNING;
+  /* Until it execs the user program, the init runs the runtime's binary.  */
+  snprintf (path, sizeof (path), "/proc/%d/exe", st->pid);
+  if (stat (path, &sb) == 0 && sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
+    return BERTH_STATUS_CREATED;
+  return BERTH_STATUS_RUNNING;
 }
 
-int
-berth_state_load (const char *root, const char *id, struct berth_state **out, berth_error_t *err)
+static struct berth_state *
+state_from_json (json_t *o)
 {
-  cleanup_free char *path = NULL;
-  cleanup_free char *text = NULL;
-  json_t *o, *ann;
-  json_error_t jerr;
-  struct berth_state *s;
-  size_t len;
+  struct berth_state *s = calloc (1, sizeof (*s));
+  json_t *ann;
 
-  if (berth_id_validate (id, err) < 0)
-    return berth_error_ret (err);
-  if (asprintf (&path, "%s/%s/" BERTH_STATE_FILE, root, id) < 0)
-    return berth_error (err, ENOMEM, "load state");
-  if (berth_read_file (path, &text, &len, NULL) < 0)
-    return berth_error (err, ENOENT, "container `%s` does not exist", id);
-  o = json_loadb (text, len, 0, &jerr);
-  if (o == NULL)
-    return berth_error (err, EINVAL, "state of `%s` is corrupt: %s", id, jerr.text);
-
-  s = calloc (1, sizeof (*s));
+  if (s == NULL)
+    return NULL;
   s->id = dup_json_string (o, "id");
   s->oci_version = dup_json_string (o, "ociVersion");
   s->bundle = dup_json_string (o, "bundle");
@@ -264,6 +330,9 @@ berth_state_load (const char *root, const char *id, struct berth_state **out, be
   s->owner = dup_json_string (o, "owner");
   s->pid = (pid_t) json_integer_value (json_object_get (o, "pid"));
   s->pid_start_time = (unsigned long long) json_integer_value (json_object_get (o, "pidStartTime"));
+  s->init_exe_dev = (uint64_t) json_integer_value (json_object_get (o, "initExeDev"));
+  s->init_exe_ino = (uint64_t) json_integer_value (json_object_get (o, "initExeIno"));
+  s->start_cookie = (uint64_t) json_integer_value (json_object_get (o, "startCookie"));
   ann = json_object_get (o, "annotations");
   if (json_is_object (ann) && json_object_size (ann) > 0)
     {
@@ -277,9 +346,98 @@ berth_state_load (const char *root, const char *id, struct berth_state **out, be
         s->n_annotations++;
       }
     }
+  hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
+  hooks_from_json (json_object_get (o, "poststop"), &s->poststop);
+  return s;
+}
+
+/* Parse an open state file.  An empty or torn file is a create in progress.  */
+static int
+load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  json_t *o;
+  struct berth_state *s;
+
+  if (berth_read_fd (fd, &text, &len, err) < 0)
+    return berth_error_wrap (err, "state of `%s`", id);
+  o = json_loadb (text, len, 0, NULL);
+  if (o == NULL)
+    {
+      s = calloc (1, sizeof (*s));
+      if (s == NULL)
+        return berth_error (err, ENOMEM, "state of `%s`", id);
+      s->id = strdup (id);
+      s->oci_version = strdup ("");
+      s->bundle = strdup ("");
+      s->status = BERTH_STATUS_CREATING;
+      *out = s;
+      return 0;
+    }
+  s = state_from_json (o);
   json_decref (o);
-  s->status = derive_status (root, s);
+  if (s == NULL)
+    return berth_error (err, ENOMEM, "state of `%s`", id);
+  s->status = derive_status (s);
   *out = s;
+  return 0;
+}
+
+static int
+open_state (const char *root, const char *id, int flags, berth_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+  cleanup_free char *name = NULL;
+  int fd;
+
+  if (berth_id_validate (id, err) < 0)
+    return berth_error_ret (err);
+  name = state_file_name (id);
+  rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = rootfd < 0 ? -1 : openat (rootfd, name, flags | O_CLOEXEC);
+  if (fd < 0)
+    return berth_error (err, ENOENT, "container `%s` does not exist", id);
+  return fd;
+}
+
+int
+berth_state_load (const char *root, const char *id, struct berth_state **out, berth_error_t *err)
+{
+  cleanup_close int fd = open_state (root, id, O_RDONLY, err);
+  if (fd < 0)
+    return fd;
+  return load_from_fd (fd, id, out, err);
+}
+
+int
+berth_state_lock (const char *root, const char *id, int *fd_out, struct berth_state **out,
+                  berth_error_t *err)
+{
+  cleanup_close int fd = open_state (root, id, O_RDWR, err);
+  struct stat st;
+
+  if (fd < 0)
+    return fd;
+  if (flock (fd, LOCK_EX) < 0)
+    return berth_error (err, errno, "lock state of `%s`", id);
+  /* Deleted while we waited for the lock.  */
+  if (fstat (fd, &st) < 0 || st.st_nlink == 0)
+    return berth_error (err, ENOENT, "container `%s` does not exist", id);
+  if (load_from_fd (fd, id, out, err) < 0)
+    return berth_error_ret (err);
+  *fd_out = steal_fd (&fd);
+  return 0;
+}
+
+int
+berth_state_remove (const char *root, const char *id, berth_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  if (asprintf (&path, "%s/%s" STATE_SUFFIX, root, id) < 0)
+    return berth_error (err, ENOMEM, "remove state of `%s`", id);
+  if (unlink (path) < 0 && errno != ENOENT)
+    return berth_error (err, errno, "remove state of `%s`", id);
   return 0;
 }
 
@@ -300,6 +458,8 @@ berth_state_free (struct berth_state *s)
       free (s->annotations[i].value);
     }
   free (s->annotations);
+  hooks_free (&s->poststart);
+  hooks_free (&s->poststop);
   free (s);
 }
 
@@ -312,13 +472,11 @@ berth_state_to_json (const struct berth_state *state, enum berth_status status, 
   json_object_set_new (o, "ociVersion", json_string (state->oci_version));
   json_object_set_new (o, "id", json_string (state->id));
   json_object_set_new (o, "status", json_string (berth_status_name (status)));
-  if (status != BERTH_STATUS_STOPPED && state->pid > 0)
-    json_object_set_new (o, "pid", json_integer (state->pid));
-  else
-    json_object_set_new (o, "pid", json_integer (0));
+  json_object_set_new (o, "pid", json_integer (status == BERTH_STATUS_STOPPED ? 0 : state->pid));
   json_object_set_new (o, "bundle", json_string (state->bundle));
   if (state->n_annotations > 0)
-    json_object_set_new (o, "annotations", annotations_to_json (state));
+    json_object_set_new (o, "annotations",
+                         annotations_to_json (state->annotations, state->n_annotations));
   text = json_dumps (o, pretty ? JSON_INDENT (2) : JSON_COMPACT);
   json_decref (o);
   return text;
@@ -346,7 +504,9 @@ berth_state_list_ids (const char *root, char ***ids, berth_error_t *err)
     }
   while ((de = readdir (d)))
     {
-      if (de->d_name[0] == '.' || !has_state_file (dirfd (d), de->d_name))
+      size_t len = strlen (de->d_name);
+      if (de->d_name[0] == '.' || len <= strlen (STATE_SUFFIX)
+          || strcmp (de->d_name + len - strlen (STATE_SUFFIX), STATE_SUFFIX) != 0)
         continue;
       if (n == cap)
         {
@@ -356,8 +516,8 @@ berth_state_list_ids (const char *root, char ***ids, berth_error_t *err)
           v = nv;
           cap *= 2;
         }
-      v[n++] = strdup (de->d_name);
-      v[n] = NULL;
+      v[n] = strndup (de->d_name, len - strlen (STATE_SUFFIX));
+      v[++n] = NULL;
     }
   *ids = v;
   return 0;

@@ -1,10 +1,14 @@
-/* Container state on disk under the runtime root: one directory per
- * container holding state.json (written atomically), the config it was
- * created from, the exec fifo while it is "created", and a lock file.  */
+/* Container state on disk: one file per container, ROOT/ID.json.  Creating
+ * that file reserves the ID, flock on it serialises commands that change the
+ * container, and its content is written once, whole, when create is done.
+ * Everything else (created/running/stopped) is derived from the container's
+ * process, so no command has to rewrite it.  The file is all there is:
+ * few inode operations keep create fast on slow filesystems.  */
 #ifndef BERTH_STATE_H
 #define BERTH_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../error.h"
@@ -25,12 +29,17 @@ struct berth_state
   char *bundle;
   char *rootfs;
   char *created; /* RFC 3339 */
-  char *owner;
+  char *owner;   /* uid of the creator, as text */
   pid_t pid;
   unsigned long long pid_start_time; /* /proc/PID/stat field 22, to spot PID reuse */
+  uint64_t init_exe_dev;             /* the container init's executable before it */
+  uint64_t init_exe_ino;             /* exec'd the user program: "created" while equal */
+  uint64_t start_cookie;             /* the value `start` sends with the start signal */
   struct berth_key_value *annotations;
   size_t n_annotations;
-  enum berth_status status; /* derived by berth_state_load, never stored */
+  struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
+  struct berth_hook_list poststop;
+  enum berth_status status; /* derived when loaded, never stored */
 };
 
 const char *berth_status_name (enum berth_status s);
@@ -38,24 +47,28 @@ const char *berth_status_name (enum berth_status s);
 /* Validate a container ID: non-empty, [A-Za-z0-9_.+-], no leading '.', at most 1024 bytes.  */
 int berth_id_validate (const char *id, berth_error_t *err);
 
-/* Reserve ID under root for a new container: creates root/ID and returns the
- * directory's path and a held exclusive lock fd.  Fails with "container `ID`
- * already exists" when a live or finished container holds the ID; a
- * directory left by a create that crashed is removed and reused.  */
-int berth_state_reserve (const char *root, const char *id, char **dir, int *lock_fd,
-                         berth_error_t *err);
+/* Reserve ID under root (created if missing): creates ROOT/ID.json, empty,
+ * and returns it open and exclusively locked.  "container `ID` already
+ * exists" when a live or finished container holds the ID; the file of a
+ * create that crashed (unlocked and empty or torn) is replaced.  */
+int berth_state_reserve (const char *root, const char *id, int *fd, berth_error_t *err);
 
-/* Lock an existing container's directory exclusively (blocks).  */
-int berth_state_lock (const char *root, const char *id, int *lock_fd, berth_error_t *err);
+/* Write the state into the reserved file, in one write.  */
+int berth_state_save (int fd, const struct berth_state *state, berth_error_t *err);
 
-/* Write state.json atomically into dir.  */
-int berth_state_save (const char *dir, const struct berth_state *state, berth_error_t *err);
+/* Lock an existing container exclusively (blocks) and load it from the
+ * locked file.  */
+int berth_state_lock (const char *root, const char *id, int *fd, struct berth_state **out,
+                      berth_error_t *err);
 
-/* Load root/ID/state.json and derive the live status from the process
- * (alive and same start time; created while the exec fifo exists).
- * "container `ID` does not exist" when there is none (errno ENOENT).  */
+/* Load ROOT/ID.json without locking and derive the status; a file still
+ * being written reads as "creating".  "container `ID` does not exist"
+ * (errno ENOENT) when there is none.  */
 int berth_state_load (const char *root, const char *id, struct berth_state **out,
                       berth_error_t *err);
+
+/* Remove ROOT/ID.json (the caller holds its lock).  */
+int berth_state_remove (const char *root, const char *id, berth_error_t *err);
 
 void berth_state_free (struct berth_state *state);
 
@@ -65,14 +78,9 @@ char *berth_state_to_json (const struct berth_state *state, enum berth_status st
 /* Start time of PID from /proc/PID/stat (0 when it is gone).  Sets *zombie.  */
 unsigned long long berth_proc_start_time (pid_t pid, bool *zombie);
 
-/* Whether state->pid is still the container's process (not exited, not a zombie, not reused).  */
+/* Whether state->pid is still the container's process (not exited, not a
+ * zombie, not a reused PID).  */
 bool berth_state_process_alive (const struct berth_state *state);
-
-/* Paths inside a container's state directory.  */
-#define BERTH_STATE_FILE "state.json"
-#define BERTH_CONFIG_FILE "config.json"
-#define BERTH_FIFO_FILE "exec.fifo"
-#define BERTH_LOCK_FILE "lock"
 
 /* IDs of every container under root (NULL-terminated, caller frees).  */
 int berth_state_list_ids (const char *root, char ***ids, berth_error_t *err);

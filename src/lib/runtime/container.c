@@ -210,6 +210,9 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
                                          BERTH_STATUS_CREATING, err)
                        < 0)
               return berth_error_ret (err);
+            json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+            berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
+            free (json);
             json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             break;
@@ -281,6 +284,24 @@ init_identity (struct berth_state *st, berth_error_t *err)
     return berth_error (err, errno, "getrandom");
   /* Kept positive so it survives JSON integers.  */
   st->start_cookie &= INT64_MAX;
+  return 0;
+}
+
+/* Tell the init its state is saved, and wait until it has stopped dying
+ * with us (it closes its end).  */
+static int
+confirm_state_saved (int sync_fd, berth_error_t *err)
+{
+  char c;
+  ssize_t r;
+
+  if (berth_sync_send (sync_fd, SYNC_STATE_SAVED, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with container init");
+  do
+    r = recv (sync_fd, &c, 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r != 0)
+    return berth_error (err, r < 0 ? errno : EPROTO, "container init did not finish setup");
   return 0;
 }
 
@@ -365,6 +386,9 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       if (r < 0)
         goto fail;
     }
+  r = confirm_state_saved (sync_parent, err);
+  if (r < 0)
+    goto fail;
   *pid_out = pid;
   state_release (&st);
   return 0;
@@ -408,6 +432,24 @@ send_start_signal (const struct berth_state *st, berth_error_t *err)
   return 0;
 }
 
+/* No event tells of an exec: poll the derived status (only when poststart
+ * hooks need it).  */
+static void
+wait_for_exec (const struct berth_runtime *rt, const struct berth_state *st)
+{
+  for (int i = 0; i < 10000; i++)
+    {
+      struct berth_state *now = NULL;
+      enum berth_status s = BERTH_STATUS_STOPPED;
+      if (berth_state_load (rt->root, st->id, &now, NULL) == 0)
+        s = now->status;
+      berth_state_free (now);
+      if (s != BERTH_STATUS_CREATED)
+        return;
+      usleep (1000);
+    }
+}
+
 int
 berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err)
 {
@@ -423,8 +465,11 @@ berth_container_start (const struct berth_runtime *rt, const char *id, berth_err
     return berth_error_ret (err);
   if (st->poststart.n)
     {
-      /* poststart failures are warnings in the spec: the container runs on.  */
+      /* poststart runs after the user program was executed (and so after
+       * startContainer): wait for the init to exec, or to die trying.
+       * poststart failures are warnings in the spec: the container runs on.  */
       berth_error_t ignored = NULL;
+      wait_for_exec (rt, st);
       run_hooks_with_state (&st->poststart, "poststart", st, BERTH_STATUS_RUNNING, &ignored);
       berth_error_release (&ignored);
     }

@@ -118,8 +118,11 @@ join_then_unshare (struct berth_launch *l, bool *userns_new, berth_error_t *err)
   _exit (0);
 }
 
+/* The runtime runs prestart and createRuntime, and sends the state for the
+ * hooks run here: "creating" for createContainer, "created" for
+ * startContainer.  */
 static int
-wait_for_hooks (struct berth_launch *l, char **state_json, berth_error_t *err)
+wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
@@ -129,7 +132,29 @@ wait_for_hooks (struct berth_launch *l, char **state_json, berth_error_t *err)
     return berth_error (err, errno, "sync with runtime");
   if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
     return berth_error_ret (err);
-  *state_json = strdup (m->text);
+  *creating = strdup (m->text);
+  if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
+    return berth_error_ret (err);
+  *created = strdup (m->text);
+  return 0;
+}
+
+/* After READY the runtime saves the state; until it says so, the init must
+ * still die with it, or a crashed create would leave an init without state.  */
+static int
+finish_handshake (struct berth_launch *l, berth_error_t *err)
+{
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "sync");
+  if (berth_sync_send (l->sync_fd, SYNC_READY, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with runtime");
+  if (berth_sync_expect (l->sync_fd, SYNC_STATE_SAVED, m, err) < 0)
+    return berth_error_ret (err);
+  prctl (PR_SET_PDEATHSIG, 0);
+  close (l->sync_fd);
+  l->sync_fd = -1;
   return 0;
 }
 
@@ -162,7 +187,8 @@ init_run (struct berth_launch *l, berth_error_t *err)
   const struct berth_process *proc = spec->process;
   bool userns_new = (l->clone_flags & CLONE_NEWUSER) != 0;
   int new_flags = berth_namespaces_new_flags (spec);
-  cleanup_free char *state_json = NULL;
+  cleanup_free char *state_creating = NULL;
+  cleanup_free char *state_created = NULL;
   cleanup_free char *exe = NULL;
   struct berth_rootfs_ctx rctx = {
     .spec = spec,
@@ -194,9 +220,10 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
     {
-      if (wait_for_hooks (l, &state_json, err) < 0)
+      if (wait_for_hooks (l, &state_creating, &state_created, err) < 0)
         return berth_error_ret (err);
-      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_json, err) < 0)
+      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_creating, err)
+          < 0)
         return berth_error_ret (err);
     }
   if (berth_rootfs_pivot (&rctx, err) < 0 || berth_rootfs_finalize (&rctx, err) < 0)
@@ -217,16 +244,13 @@ init_run (struct berth_launch *l, berth_error_t *err)
    * preserved fds; ours (the sync socket) are CLOEXEC already.  */
   syscall (SYS_close_range, 3 + l->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 
-  if (berth_sync_send (l->sync_fd, SYNC_READY, 0, NULL) < 0)
-    return berth_error (err, errno, "sync with runtime");
-  prctl (PR_SET_PDEATHSIG, 0);
-  close (l->sync_fd);
-  l->sync_fd = -1;
+  if (finish_handshake (l, err) < 0)
+    return berth_error_ret (err);
 
   if (wait_for_start (l, err) < 0)
     return berth_error_ret (err);
   if (l->need_hooks_sync
-      && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_json, err) < 0)
+      && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_created, err) < 0)
     return berth_error_ret (err);
   sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
   return berth_process_exec (proc, exe, err);

@@ -18,8 +18,11 @@ enum berth_sync_type
   SYNC_USERNS_MAPPED,    /* runtime -> init */
   SYNC_CHILD_PID,        /* init -> runtime: the container process is this PID */
   SYNC_HOOKS_REQUEST,    /* init -> runtime: mounts done, run prestart/createRuntime */
-  SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON for in-container hooks */
-  SYNC_READY,            /* init -> runtime: blocked on the exec fifo */
+  SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON for in-container hooks,
+                            sent twice: "creating", then "created" */
+  SYNC_READY,            /* init -> runtime: set up, about to wait for start */
+  SYNC_STATE_SAVED,      /* runtime -> init: the state is on disk; the init then
+                            stops dying with the runtime and closes its end */
   SYNC_ERROR,            /* init -> runtime: value = errno, text = message */
 };
 

@@ -166,6 +166,50 @@ berth_timens_enter_new (const struct berth_spec *spec, berth_error_t *err)
   return 0;
 }
 
+/* Does the namespace of TYPE belong to the container (new or joined),
+ * rather than the host's?  */
+static bool
+own_namespace (const struct berth_spec *spec, int type)
+{
+  return berth_spec_has_namespace (spec, type, NULL);
+}
+
+/* Only sysctls that live in a namespace the container has of its own may be
+ * set: anything else would change the host.  */
+static int
+validate_sysctl (const struct berth_spec *spec, const char *key, berth_error_t *err)
+{
+  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+
+  for (const char *const *k = ipc_keys; *k; k++)
+    if (strcmp (key, *k) == 0)
+      goto ipc;
+  if (strncmp (key, "fs.mqueue.", 10) == 0)
+    goto ipc;
+  if (strncmp (key, "net.", 4) == 0)
+    {
+      if (own_namespace (spec, CLONE_NEWNET))
+        return 0;
+      return berth_error (err, 0, "linux.sysctl: `%s` needs a network namespace of the container",
+                          key);
+    }
+  if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    {
+      if (own_namespace (spec, CLONE_NEWUTS))
+        return 0;
+      return berth_error (err, 0, "linux.sysctl: `%s` needs a uts namespace of the container",
+                          key);
+    }
+  return berth_error (err, 0, "linux.sysctl: `%s` is not namespaced and would change the host",
+                      key);
+ipc:
+  if (own_namespace (spec, CLONE_NEWIPC))
+    return 0;
+  return berth_error (err, 0, "linux.sysctl: `%s` needs an ipc namespace of the container", key);
+}
+
 int
 berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
 {
@@ -186,5 +230,8 @@ berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
     return berth_error (err, 0, "linux.timeOffsets: requires a new time namespace");
   if (!berth_spec_has_namespace (spec, CLONE_NEWNS, NULL))
     return berth_error (err, 0, "linux.namespaces: a mount namespace is required");
+  for (size_t i = 0; i < spec->linux_.n_sysctl; i++)
+    if (validate_sysctl (spec, spec->linux_.sysctl[i].key, err) < 0)
+      return berth_error_ret (err);
   return 0;
 }

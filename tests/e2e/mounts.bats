@@ -44,7 +44,7 @@ mountinfo_line() {
 	mkdir "$TEST_TMP/src"
 	echo from-host >"$TEST_TMP/src/hello"
 	add_bind "$TEST_TMP/src" /data bind ro
-	run in_ctr sh -c 'cat /data/hello; touch /data/new; echo rc=$?'
+	run in_ctr sh -c 'exec 2>&1; cat /data/hello; touch /data/new; echo rc=$?'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = from-host ]
 	[[ "$output" == *"Read-only file system"* ]]
@@ -106,7 +106,7 @@ mountinfo_line() {
 }
 
 @test "/dev nodes work: null swallows, zero reads zeros, full gives ENOSPC" {
-	run in_ctr sh -c 'echo x > /dev/null && echo null-ok;
+	run in_ctr sh -c 'exec 2>&1; echo x > /dev/null && echo null-ok;
 		head -c 4 /dev/zero | od -An -tx1;
 		echo x > /dev/full; echo full=$?;
 		head -c 16 /dev/urandom | wc -c'
@@ -178,7 +178,7 @@ mountinfo_line() {
 	echo top-secret >"$BUNDLE/rootfs/secret-dir/s"
 	echo top-secret >"$BUNDLE/rootfs/etc/secret-file"
 	cfg '.linux.maskedPaths += ["/secret-dir", "/etc/secret-file"]'
-	run in_ctr sh -c 'ls -A /secret-dir | wc -l; cat /etc/secret-file | wc -c; cat /secret-dir/s'
+	run in_ctr sh -c 'exec 2>&1; ls -A /secret-dir | wc -l; cat /etc/secret-file | wc -c; cat /secret-dir/s'
 	[ "${lines[0]}" = 0 ]
 	[ "${lines[1]}" = 0 ]
 	[[ "$output" != *top-secret* ]]

@@ -158,6 +158,10 @@ e2e_setup() {
 e2e_teardown() {
 	local id
 	[ -n "${TEST_TMP:-}" ] || return 0
+	# on failure show what the last `run` saw
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${status+x}" ]; then
+		printf 'last run: status=%s output:\n%s\n' "$status" "${output:-}" >&2
+	fi
 	for id in $(known_ids); do
 		case $id in "$CID" | "$CID"-*) force_remove "$id" ;; esac
 	done

@@ -313,6 +313,20 @@ write_pid_file (const char *path, pid_t pid, berth_error_t *err)
   return berth_write_file_atomic (path, buf, n, 0644, err);
 }
 
+/* systemd socket activation passes LISTEN_FDS fds from 3 on, for us.  */
+static int
+listen_fds_from_env (void)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  long n, p;
+
+  if (fds == NULL || !berth_parse_long (fds, &n) || n <= 0 || n > 1024)
+    return 0;
+  if (pid && (!berth_parse_long (pid, &p) || p != getpid ()))
+    return 0;
+  return (int) n;
+}
+
 /* The shared core of create and run: on success the container is "created"
  * and *pid_out is its process, our child.  */
 static int
@@ -359,6 +373,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .start_cookie = st.start_cookie,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
+    .listen_fds = listen_fds_from_env (),
   };
   /* Blocked from before the clone, so a start signal can never be lost.  */
   sigemptyset (&start_set);
@@ -654,9 +669,11 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
 
   if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
-  if (st->status == BERTH_STATUS_RUNNING && !force)
-    return berth_error (err, 0, "cannot delete container `%s` that is running: stop it or use "
-                                "--force", id);
+  /* The spec: deleting a container that is not stopped is an error and has
+   * no effect (runc deletes created ones; runtime-tools checks the spec).  */
+  if (st->status != BERTH_STATUS_STOPPED && !force)
+    return berth_error (err, 0, "cannot delete container `%s` that is %s: kill it first or use "
+                                "--force", id, berth_status_name (st->status));
   if (st->status == BERTH_STATUS_RUNNING || st->status == BERTH_STATUS_CREATED)
     {
       signal_container (st, SIGKILL, true, NULL);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,6 +61,59 @@ apply_sysctls (const struct berth_spec *spec, berth_error_t *err)
         return berth_error_wrap (err, "sysctl `%s`", kv->key);
     }
   return 0;
+}
+
+/* A session keyring of its own, so the container cannot read the host's
+ * keys (runc does the same; --no-new-keyring keeps the caller's).  Kernels
+ * without keys, or denying them in a user namespace, are not an error.  */
+static int
+join_session_keyring (const struct berth_launch *l, berth_error_t *err)
+{
+  char name[1100];
+
+  if (l->opts->no_new_keyring)
+    return 0;
+  snprintf (name, sizeof (name), "_ses.%s", l->opts->id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
+      && errno != EPERM && errno != EACCES && errno != EDQUOT)
+    return berth_error (err, errno, "join session keyring");
+  return 0;
+}
+
+static int
+set_personality (const struct berth_spec *spec, berth_error_t *err)
+{
+  unsigned long persona;
+
+  if (!spec->linux_.has_personality)
+    return 0;
+  persona = strcmp (spec->linux_.personality_domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+  if (personality (persona) < 0)
+    return berth_error (err, errno, "linux.personality `%s`", spec->linux_.personality_domain);
+  return 0;
+}
+
+/* Socket activation: the runtime's LISTEN_FDS go to the container's process,
+ * which is PID 1 of its pid namespace.  */
+static int
+exec_user_process (const struct berth_launch *l, const char *exe, berth_error_t *err)
+{
+  struct berth_process p = *l->spec->process;
+  size_t n = berth_strv_len (p.env);
+  char **env;
+  char fds[32];
+
+  if (l->listen_fds <= 0)
+    return berth_process_exec (&p, exe, err);
+  env = calloc (n + 3, sizeof (char *));
+  if (env == NULL)
+    return berth_error (err, ENOMEM, "exec");
+  memcpy (env, p.env, n * sizeof (char *));
+  snprintf (fds, sizeof (fds), "LISTEN_FDS=%d", l->listen_fds);
+  env[n] = fds;
+  env[n + 1] = "LISTEN_PID=1";
+  p.env = env;
+  return berth_process_exec (&p, exe, err);
 }
 
 static int
@@ -213,7 +268,8 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error (err, errno, "become root in the user namespace");
   if ((new_flags & CLONE_NEWTIME) && berth_timens_enter_new (spec, err) < 0)
     return berth_error_ret (err);
-  if (set_hostnames (spec, err) < 0 || apply_sysctls (spec, err) < 0)
+  if (set_hostnames (spec, err) < 0 || apply_sysctls (spec, err) < 0
+      || join_session_keyring (l, err) < 0)
     return berth_error_ret (err);
 
   if (berth_rootfs_prepare (&rctx, err) < 0)
@@ -229,7 +285,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
   if (berth_rootfs_pivot (&rctx, err) < 0 || berth_rootfs_finalize (&rctx, err) < 0)
     return berth_error_ret (err);
 
-  if (berth_process_apply_limits (proc, err) < 0)
+  if (berth_process_apply_limits (proc, err) < 0 || set_personality (spec, err) < 0)
     return berth_error_ret (err);
   if (enter_working_directory (proc, err) < 0)
     return berth_error_ret (err);
@@ -242,7 +298,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
 
   /* Nothing of the runtime's reaches the user process but stdio and the
    * preserved fds; ours (the sync socket) are CLOEXEC already.  */
-  syscall (SYS_close_range, 3 + l->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  syscall (SYS_close_range, 3 + l->opts->preserve_fds + l->listen_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 
   if (finish_handshake (l, err) < 0)
     return berth_error_ret (err);
@@ -253,7 +309,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
       && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_created, err) < 0)
     return berth_error_ret (err);
   sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
-  return berth_process_exec (proc, exe, err);
+  return exec_user_process (l, exe, err);
 }
 
 void

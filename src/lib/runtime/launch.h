@@ -62,6 +62,7 @@ struct berth_launch
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
   pid_t runtime_pid;
+  int listen_fds; /* socket activation: LISTEN_FDS passed to the container */
 };
 
 /* The container init: entered in the cloned child; never returns.  */

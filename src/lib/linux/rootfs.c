@@ -668,7 +668,10 @@ copy_metadata (int dstdir, const char *name, const struct stat *st, berth_error_
 {
   struct timespec times[2] = { st->st_atim, st->st_mtim };
 
-  if (fchownat (dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+  /* In a user namespace an owner outside the mapping (shown as the
+     overflow id) cannot be given: the copy keeps ours.  */
+  if (fchownat (dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL
+      && errno != EPERM)
     return berth_error (err, errno, "chown `%s`", name);
   if (!S_ISLNK (st->st_mode) && fchmodat (dstdir, name, st->st_mode & 07777, 0) < 0)
     return berth_error (err, errno, "chmod `%s`", name);
@@ -1274,7 +1277,7 @@ mask_path (int rootfd, const char *path, berth_error_t *err)
   if (fstat (fd, &st) < 0)
     return berth_error (err, errno, "mask `%s`", path);
   if (S_ISDIR (st.st_mode))
-    return mount_on_fd ("tmpfs", fd, path, "tmpfs", MS_RDONLY, "size=0", err);
+    return mount_on_fd ("tmpfs", fd, path, "tmpfs", MS_RDONLY, NULL, err);
   return mount_on_fd ("/dev/null", fd, path, NULL, MS_BIND, NULL, err);
 }
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -77,6 +79,25 @@ join_session_keyring (const struct berth_launch *l, berth_error_t *err)
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
       && errno != EPERM && errno != EACCES && errno != EDQUOT)
     return berth_error (err, errno, "join session keyring");
+  return 0;
+}
+
+/* A new network namespace starts with lo down; programs expect localhost
+ * to work (runc brings it up too).  */
+static int
+bring_up_loopback (berth_error_t *err)
+{
+  struct ifreq ifr = { 0 };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return berth_error (err, errno, "socket for lo");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return berth_error (err, errno, "get flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return berth_error (err, errno, "bring up lo");
   return 0;
 }
 
@@ -270,6 +291,8 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (set_hostnames (spec, err) < 0 || apply_sysctls (spec, err) < 0
       || join_session_keyring (l, err) < 0)
+    return berth_error_ret (err);
+  if ((new_flags & CLONE_NEWNET) && bring_up_loopback (err) < 0)
     return berth_error_ret (err);
 
   if (berth_rootfs_prepare (&rctx, err) < 0)

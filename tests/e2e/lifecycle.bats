@@ -245,6 +245,7 @@ share_dir() {
 }
 
 @test "two concurrent creates of one id: exactly one succeeds, the other says exists" {
+	skip_on runc "runc 1.1.5 races here: often both creates fail (file exists / unable to store init state)"
 	set_args sleep 100
 	for i in 1 2; do
 		(

@@ -189,96 +189,128 @@ is_last (const char *rest)
   return rest[strspn (rest, "/")] == '\0';
 }
 
+/* State of one walk: what is left to resolve, and where we are.  */
+struct walk
+{
+  int rootfd;
+  char *todo; /* owned buffer; cursor points into it */
+  char *cursor;
+  struct fd_stack stack;
+  int links;
+};
+
+static void
+walk_release (struct walk *w)
+{
+  free (w->todo);
+  fd_stack_release (&w->stack);
+}
+
+#define cleanup_walk __attribute__ ((cleanup (walk_release)))
+
+static int
+walk_dirfd (const struct walk *w)
+{
+  return w->stack.n ? w->stack.fds[w->stack.n - 1] : w->rootfd;
+}
+
+/* Split off the next component; false when none is left.  */
+static bool
+walk_next (struct walk *w, char **name, char **rest)
+{
+  while (*w->cursor == '/')
+    w->cursor++;
+  if (*w->cursor == '\0')
+    return false;
+  *name = w->cursor;
+  *rest = strchrnul (w->cursor, '/');
+  if (**rest)
+    *(*rest)++ = '\0';
+  w->cursor = *rest;
+  return true;
+}
+
+/* A symlink: go on with its target followed by what was left, from the
+   root when the target is absolute.  Consumes FD.  */
+static int
+walk_follow (struct walk *w, int fd, const char *rest)
+{
+  cleanup_free char *target = read_link_fd (fd);
+  char *next = NULL;
+
+  close (fd);
+  if (target == NULL)
+    return -errno;
+  if (++w->links > MAX_SYMLINKS)
+    return -ELOOP;
+  if (target[0] == '/')
+    fd_stack_clear (&w->stack);
+  if (asprintf (&next, "%s/%s", target, rest) < 0)
+    return -ENOMEM;
+  free (w->todo);
+  w->todo = w->cursor = next;
+  return 0;
+}
+
+/* Resolve one component NAME (REST is what follows it).  */
+static int
+walk_step (struct walk *w, const char *name, const char *rest, enum berth_create create)
+{
+  enum berth_create mode = is_last (rest) ? create : create ? BERTH_CREATE_DIR : BERTH_CREATE_NONE;
+  struct stat st;
+  int fd;
+
+  if (strcmp (name, ".") == 0)
+    return 0;
+  if (strcmp (name, "..") == 0)
+    {
+      fd_stack_pop (&w->stack);
+      return 0;
+    }
+  fd = open_component (walk_dirfd (w), name, mode);
+  if (fd < 0)
+    return -errno;
+  if (fstat (fd, &st) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return -e;
+    }
+  if (S_ISLNK (st.st_mode))
+    return walk_follow (w, fd, rest);
+  if (!is_last (rest) && !S_ISDIR (st.st_mode))
+    {
+      close (fd);
+      return -ENOTDIR;
+    }
+  return fd_stack_push (&w->stack, fd);
+}
+
 /* The component-by-component walk: the authority, and the only way that
-   can create what is missing.  */
+   can create what is missing.  ".." pops the stack of directories walked,
+   so it never goes above the root whatever is renamed meanwhile.  */
 int
 berth_walk_in_root (int rootfd, const char *path, enum berth_create create, berth_error_t *err)
 {
-  cleanup_fd_stack struct fd_stack stack = { 0 };
-  cleanup_free char *todo = strdup (path);
-  char *cursor = todo;
-  int links = 0;
+  cleanup_walk struct walk w = { .rootfd = rootfd, .todo = strdup (path) };
+  char *name, *rest;
+  int r, fd;
 
-  if (todo == NULL)
+  if (w.todo == NULL)
     return berth_error (err, ENOMEM, "resolve `%s`", path);
-  for (;;)
+  w.cursor = w.todo;
+  while (walk_next (&w, &name, &rest))
     {
-      char *name, *rest, *target;
-      enum berth_create mode;
-      struct stat st;
-      int fd;
-
-      while (*cursor == '/')
-        cursor++;
-      if (*cursor == '\0')
-        break;
-      name = cursor;
-      rest = strchrnul (cursor, '/');
-      if (*rest)
-        *rest++ = '\0';
-      cursor = rest;
-      if (strcmp (name, ".") == 0)
-        continue;
-      if (strcmp (name, "..") == 0)
-        {
-          fd_stack_pop (&stack);
-          continue;
-        }
-
-      mode = is_last (rest) ? create : (create ? BERTH_CREATE_DIR : BERTH_CREATE_NONE);
-      fd = open_component (stack.n ? stack.fds[stack.n - 1] : rootfd, name, mode);
-      if (fd < 0)
-        return berth_error (err, errno, "resolve `%s`", path);
-      if (fstat (fd, &st) < 0)
-        {
-          int e = errno;
-          close (fd);
-          return berth_error (err, e, "resolve `%s`", path);
-        }
-      if (!S_ISLNK (st.st_mode))
-        {
-          if (!is_last (rest) && !S_ISDIR (st.st_mode))
-            {
-              close (fd);
-              return berth_error (err, ENOTDIR, "resolve `%s`", path);
-            }
-          if (fd_stack_push (&stack, fd) < 0)
-            return berth_error (err, ENOMEM, "resolve `%s`", path);
-          continue;
-        }
-
-      /* A symlink: continue with its target followed by what was left,
-         from the root when the target is absolute.  */
-      target = read_link_fd (fd);
-      close (fd);
-      if (target == NULL)
-        return berth_error (err, errno, "resolve `%s`", path);
-      if (++links > MAX_SYMLINKS)
-        {
-          free (target);
-          return berth_error (err, ELOOP, "resolve `%s`", path);
-        }
-      if (target[0] == '/')
-        fd_stack_clear (&stack);
-      {
-        char *next = NULL;
-        int r = asprintf (&next, "%s/%s", target, rest);
-        free (target);
-        if (r < 0)
-          return berth_error (err, ENOMEM, "resolve `%s`", path);
-        free (todo);
-        todo = cursor = next;
-      }
+      r = walk_step (&w, name, rest, create);
+      if (r < 0)
+        return berth_error (err, -r, "resolve `%s`", path);
     }
-
-  if (stack.n == 0)
-    {
-      int fd = openat (rootfd, ".", O_PATH | O_CLOEXEC);
-      if (fd < 0)
-        return berth_error (err, errno, "resolve `%s`", path);
-      return fd;
-    }
-  return stack.fds[--stack.n];
+  if (w.stack.n > 0)
+    return w.stack.fds[--w.stack.n];
+  fd = openat (rootfd, ".", O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return berth_error (err, errno, "resolve `%s`", path);
+  return fd;
 }
 
 /* openat2(RESOLVE_IN_ROOT) gives the same answer in one call when the path

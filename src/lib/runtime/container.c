@@ -349,6 +349,10 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (berth_id_validate (o->id, err) < 0 || load_config (o, &spec, err) < 0
       || resolve_paths (o, spec, &bundle, &rootfs, err) < 0)
     return berth_error_ret (err);
+  /* As runc: relative paths in the config (bind sources) and hooks see the
+   * bundle as their working directory.  */
+  if (chdir (bundle) < 0)
+    return berth_error (err, errno, "chdir to bundle `%s`", bundle);
   if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
     return berth_error_ret (err);
 

@@ -336,6 +336,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
   cleanup_free char *rootfs = NULL;
+  cleanup_free char *pid_file = NULL;
   cleanup_close int state_fd = -1;
   cleanup_close int sync_parent = -1;
   struct berth_state st = { 0 };
@@ -350,7 +351,14 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       || resolve_paths (o, spec, &bundle, &rootfs, err) < 0)
     return berth_error_ret (err);
   /* As runc: relative paths in the config (bind sources) and hooks see the
-   * bundle as their working directory.  */
+   * bundle as their working directory.  The caller's relative paths were
+   * meant from where it stands.  */
+  if (o->pid_file && o->pid_file[0] != '/')
+    {
+      char cwd[PATH_MAX];
+      if (getcwd (cwd, sizeof (cwd)) == NULL || asprintf (&pid_file, "%s/%s", cwd, o->pid_file) < 0)
+        return berth_error (err, errno, "--pid-file `%s`", o->pid_file);
+    }
   if (chdir (bundle) < 0)
     return berth_error (err, errno, "chdir to bundle `%s`", bundle);
   if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
@@ -401,7 +409,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     goto fail;
   if (o->pid_file)
     {
-      r = write_pid_file (o->pid_file, pid, err);
+      r = write_pid_file (pid_file ? pid_file : o->pid_file, pid, err);
       if (r < 0)
         goto fail;
     }

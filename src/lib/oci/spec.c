@@ -16,383 +16,12 @@
 #include <jansson.h>
 
 #include "cleanup.h"
+#include "oci/json_reader.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x80
 #endif
-
-/* Walk state: the JSON path of the value being read, kept in a fixed buffer
- * so that a valid document costs no allocation for error context.  */
-struct parser
-{
-  berth_error_t *err;
-  bool ints_as_real; /* document decoded with JSON_DECODE_INT_AS_REAL */
-  size_t len;
-  char path[512];
-};
-
-/* Reads JSON value V into OUT; the parser's path names V.  */
-typedef int (*reader_fn) (struct parser *p, json_t *v, void *out);
-
-/* Path bookkeeping.  */
-
-static size_t path_append (struct parser *p, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static size_t
-path_append (struct parser *p, const char *fmt, ...)
-{
-  size_t mark = p->len, room = sizeof (p->path) - p->len;
-  va_list ap;
-  int n;
-
-  va_start (ap, fmt);
-  n = vsnprintf (p->path + p->len, room, fmt, ap);
-  va_end (ap);
-  if (n > 0)
-    p->len += (size_t)n < room ? (size_t)n : room - 1;
-  return mark;
-}
-
-static size_t
-path_key (struct parser *p, const char *key)
-{
-  return path_append (p, p->len ? ".%s" : "%s", key);
-}
-
-static size_t
-path_index (struct parser *p, size_t i)
-{
-  return path_append (p, "[%zu]", i);
-}
-
-static void
-path_pop (struct parser *p, size_t mark)
-{
-  p->len = mark;
-  p->path[mark] = '\0';
-}
-
-/* Fail at the current path, or at its member KEY when KEY is not NULL.  */
-static int fail (struct parser *p, const char *key, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-fail (struct parser *p, const char *key, const char *fmt, ...)
-{
-  cleanup_free char *msg = NULL;
-  size_t mark = key ? path_key (p, key) : p->len;
-  va_list ap;
-  int r;
-
-  va_start (ap, fmt);
-  r = vasprintf (&msg, fmt, ap);
-  va_end (ap);
-  if (r < 0)
-    msg = NULL;
-  r = berth_error (p->err, 0, "%s: %s", p->path, msg ? msg : "invalid value");
-  path_pop (p, mark);
-  return r;
-}
-
-static int
-oom (struct parser *p)
-{
-  return berth_error (p->err, ENOMEM, "%s", p->path);
-}
-
-/* Member access.  JSON null counts as absent, as in the Go bindings.  */
-
-static json_t *
-member (json_t *obj, const char *key)
-{
-  json_t *v = json_object_get (obj, key);
-  return json_is_null (v) ? NULL : v;
-}
-
-/* Read V, the member KEY of the current value, with FN.  */
-static int
-read_child (struct parser *p, const char *key, json_t *v, reader_fn fn, void *out)
-{
-  size_t mark = path_key (p, key);
-  int r = fn (p, v, out);
-  path_pop (p, mark);
-  return r;
-}
-
-/* Read member KEY of OBJ with FN.  Returns 1 when read, 0 when absent.  */
-static int
-optional (struct parser *p, json_t *obj, const char *key, reader_fn fn, void *out)
-{
-  json_t *v = member (obj, key);
-  int r;
-
-  if (v == NULL)
-    return 0;
-  r = read_child (p, key, v, fn, out);
-  return r < 0 ? r : 1;
-}
-
-static int
-required (struct parser *p, json_t *obj, const char *key, reader_fn fn, void *out)
-{
-  if (member (obj, key) == NULL)
-    return fail (p, key, "required");
-  return optional (p, obj, key, fn, out);
-}
-
-static int
-expect_object (struct parser *p, json_t *v)
-{
-  return json_is_object (v) ? 0 : fail (p, NULL, "expected object");
-}
-
-/* Type-check array V and allocate *ITEMS for its elements (NULL when empty),
- * setting *N first so a later failure still frees what was allocated.  */
-static int
-new_items (struct parser *p, json_t *v, size_t size, void **items, size_t *n)
-{
-  size_t count;
-
-  if (!json_is_array (v))
-    return fail (p, NULL, "expected array");
-  count = json_array_size (v);
-  *items = NULL;
-  if (count == 0)
-    return 0;
-  *items = calloc (count, size);
-  if (*items == NULL)
-    return oom (p);
-  *n = count;
-  return 0;
-}
-
-static int
-read_elements (struct parser *p, json_t *array, void *items, size_t size, reader_fn fn)
-{
-  size_t i;
-  json_t *v;
-
-  json_array_foreach (array, i, v)
-  {
-    size_t mark = path_index (p, i);
-    int r = fn (p, v, (char *)items + i * size);
-    path_pop (p, mark);
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
-/* Scalars.  */
-
-static int
-read_bool (struct parser *p, json_t *v, void *out)
-{
-  if (!json_is_boolean (v))
-    return fail (p, NULL, "expected boolean");
-  *(bool *)out = json_is_true (v);
-  return 0;
-}
-
-static int
-read_string (struct parser *p, json_t *v, void *out)
-{
-  char **dst = out;
-
-  if (!json_is_string (v))
-    return fail (p, NULL, "expected string");
-  free (*dst);
-  *dst = strdup (json_string_value (v));
-  return *dst ? 0 : oom (p);
-}
-
-static int
-read_path (struct parser *p, json_t *v, void *out)
-{
-  if (read_string (p, v, out) < 0)
-    return -1;
-  if (**(char **)out != '/')
-    return fail (p, NULL, "must be an absolute path");
-  return 0;
-}
-
-/* Integers.  A document holding an integer beyond 64 bits (an rlimit of
- * 18446744073709551615, say) is decoded with every number as a double; then
- * integral doubles are accepted, and 2^64 stands for UINT64_MAX.  */
-
-static bool
-unsigned_value (const struct parser *p, json_t *v, uint64_t *out)
-{
-  if (json_is_integer (v))
-    {
-      json_int_t i = json_integer_value (v);
-      *out = (uint64_t)i;
-      return i >= 0;
-    }
-  if (p->ints_as_real && json_is_real (v))
-    {
-      double d = json_real_value (v);
-      if (!(d >= 0 && d <= 18446744073709551616.0))
-        return false;
-      if (d == 18446744073709551616.0)
-        {
-          *out = UINT64_MAX;
-          return true;
-        }
-      *out = (uint64_t)d;
-      return (double)*out == d;
-    }
-  return false;
-}
-
-static bool
-signed_value (const struct parser *p, json_t *v, int64_t *out)
-{
-  if (json_is_integer (v))
-    {
-      *out = json_integer_value (v);
-      return true;
-    }
-  if (p->ints_as_real && json_is_real (v))
-    {
-      double d = json_real_value (v);
-      if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-        return false;
-      *out = (int64_t)d;
-      return (double)*out == d;
-    }
-  return false;
-}
-
-static int
-read_u64 (struct parser *p, json_t *v, void *out)
-{
-  if (!unsigned_value (p, v, out))
-    return fail (p, NULL, "expected unsigned 64-bit integer");
-  return 0;
-}
-
-static int
-read_u32 (struct parser *p, json_t *v, void *out)
-{
-  uint64_t u = 0;
-
-  if (!unsigned_value (p, v, &u) || u > UINT32_MAX)
-    return fail (p, NULL, "expected unsigned 32-bit integer");
-  *(uint32_t *)out = u;
-  return 0;
-}
-
-static int
-read_unsigned (struct parser *p, json_t *v, void *out)
-{
-  uint32_t u = 0;
-
-  if (read_u32 (p, v, &u) < 0)
-    return -1;
-  *(unsigned *)out = u;
-  return 0;
-}
-
-static int
-read_mode (struct parser *p, json_t *v, void *out)
-{
-  uint32_t u = 0;
-
-  if (read_u32 (p, v, &u) < 0)
-    return -1;
-  *(mode_t *)out = u;
-  return 0;
-}
-
-static int
-read_i64 (struct parser *p, json_t *v, void *out)
-{
-  if (!signed_value (p, v, out))
-    return fail (p, NULL, "expected 64-bit integer");
-  return 0;
-}
-
-static int
-read_int (struct parser *p, json_t *v, void *out)
-{
-  int64_t i = 0;
-
-  if (!signed_value (p, v, &i) || i < INT32_MIN || i > INT32_MAX)
-    return fail (p, NULL, "expected 32-bit integer");
-  *(int *)out = (int)i;
-  return 0;
-}
-
-/* String vectors and maps.  */
-
-static int
-read_strv (struct parser *p, json_t *v, void *out)
-{
-  char ***dst = out;
-  size_t i;
-  json_t *s;
-
-  if (!json_is_array (v))
-    return fail (p, NULL, "expected array");
-  *dst = calloc (json_array_size (v) + 1, sizeof (char *));
-  if (*dst == NULL)
-    return oom (p);
-  json_array_foreach (v, i, s)
-  {
-    size_t mark = path_index (p, i);
-    int r = read_string (p, s, &(*dst)[i]);
-    path_pop (p, mark);
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
-/* Vectors the rest of berth iterates without a NULL check.  */
-static int
-ensure_strv (struct parser *p, char ***v)
-{
-  if (*v == NULL)
-    *v = calloc (1, sizeof (char *));
-  return *v ? 0 : oom (p);
-}
-
-struct string_map
-{
-  struct berth_key_value **items;
-  size_t *n;
-};
-
-static int
-read_string_map (struct parser *p, json_t *v, void *out)
-{
-  struct string_map *map = out;
-  const char *key;
-  json_t *value;
-  size_t i = 0;
-
-  if (expect_object (p, v) < 0)
-    return -1;
-  if (json_object_size (v) == 0)
-    return 0;
-  *map->items = calloc (json_object_size (v), sizeof (**map->items));
-  if (*map->items == NULL)
-    return oom (p);
-  json_object_foreach (v, key, value)
-  {
-    struct berth_key_value *kv = &(*map->items)[i++];
-    *map->n = i;
-    kv->key = strdup (key);
-    if (kv->key == NULL)
-      return oom (p);
-    if (read_child (p, key, value, read_string, &kv->value) < 0)
-      return -1;
-  }
-  return 0;
-}
 
 /* Name tables.  */
 
@@ -509,16 +138,16 @@ read_capability_set (struct parser *p, json_t *v, void *out)
   json_t *name;
 
   if (!json_is_array (v))
-    return fail (p, NULL, "expected array");
+    return jr_fail (p, NULL, "expected array");
   json_array_foreach (v, i, name)
   {
     int cap;
 
     if (!json_is_string (name))
       {
-        size_t mark = path_index (p, i);
-        int r = fail (p, NULL, "expected string");
-        path_pop (p, mark);
+        size_t mark = jr_path_index (p, i);
+        int r = jr_fail (p, NULL, "expected string");
+        jr_path_pop (p, mark);
         return r;
       }
     cap = capability_from_name (json_string_value (name));
@@ -533,14 +162,14 @@ read_capabilities (struct parser *p, json_t *v, void *out)
 {
   struct berth_capabilities *caps = out;
 
-  if (expect_object (p, v) < 0)
+  if (jr_expect_object (p, v) < 0)
     return -1;
   caps->present = true;
-  if (optional (p, v, "bounding", read_capability_set, &caps->bounding) < 0
-      || optional (p, v, "effective", read_capability_set, &caps->effective) < 0
-      || optional (p, v, "inheritable", read_capability_set, &caps->inheritable) < 0
-      || optional (p, v, "permitted", read_capability_set, &caps->permitted) < 0
-      || optional (p, v, "ambient", read_capability_set, &caps->ambient) < 0)
+  if (jr_optional (p, v, "bounding", read_capability_set, &caps->bounding) < 0
+      || jr_optional (p, v, "effective", read_capability_set, &caps->effective) < 0
+      || jr_optional (p, v, "inheritable", read_capability_set, &caps->inheritable) < 0
+      || jr_optional (p, v, "permitted", read_capability_set, &caps->permitted) < 0
+      || jr_optional (p, v, "ambient", read_capability_set, &caps->ambient) < 0)
     return -1;
   return 0;
 }
@@ -553,10 +182,10 @@ read_rlimit_type (struct parser *p, json_t *v, void *out)
   const struct name_value *t;
 
   if (!json_is_string (v))
-    return fail (p, NULL, "expected string");
+    return jr_fail (p, NULL, "expected string");
   t = lookup (rlimit_types, N_ELEMENTS (rlimit_types), json_string_value (v));
   if (t == NULL)
-    return fail (p, NULL, "unknown rlimit type \"%s\"", json_string_value (v));
+    return jr_fail (p, NULL, "unknown rlimit type \"%s\"", json_string_value (v));
   *(int *)out = t->value;
   return 0;
 }
@@ -566,9 +195,9 @@ read_rlimit (struct parser *p, json_t *v, void *out)
 {
   struct berth_rlimit *rl = out;
 
-  if (expect_object (p, v) < 0 || required (p, v, "type", read_rlimit_type, &rl->resource) < 0
-      || required (p, v, "soft", read_u64, &rl->soft) < 0
-      || required (p, v, "hard", read_u64, &rl->hard) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_required (p, v, "type", read_rlimit_type, &rl->resource) < 0
+      || jr_required (p, v, "soft", jr_read_u64, &rl->soft) < 0
+      || jr_required (p, v, "hard", jr_read_u64, &rl->hard) < 0)
     return -1;
   return 0;
 }
@@ -579,20 +208,20 @@ read_rlimits (struct parser *p, json_t *v, void *out)
   struct berth_process *proc = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_rlimit), &items, &proc->n_rlimits) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_rlimit), &items, &proc->n_rlimits) < 0)
     return -1;
   proc->rlimits = items;
-  if (read_elements (p, v, proc->rlimits, sizeof (*proc->rlimits), read_rlimit) < 0)
+  if (jr_read_elements (p, v, proc->rlimits, sizeof (*proc->rlimits), read_rlimit) < 0)
     return -1;
   for (size_t i = 0; i < proc->n_rlimits; i++)
     for (size_t j = 0; j < i; j++)
       if (proc->rlimits[i].resource == proc->rlimits[j].resource)
         {
-          size_t mark = path_index (p, i);
-          int r
-              = fail (p, "type", "duplicate rlimit type \"%s\"",
-                      name_of (rlimit_types, N_ELEMENTS (rlimit_types), proc->rlimits[i].resource));
-          path_pop (p, mark);
+          size_t mark = jr_path_index (p, i);
+          int r = jr_fail (
+              p, "type", "duplicate rlimit type \"%s\"",
+              name_of (rlimit_types, N_ELEMENTS (rlimit_types), proc->rlimits[i].resource));
+          jr_path_pop (p, mark);
           return r;
         }
   return 0;
@@ -606,10 +235,10 @@ read_additional_gids (struct parser *p, json_t *v, void *out)
   struct berth_user *user = out;
   void *items;
 
-  if (new_items (p, v, sizeof (uint32_t), &items, &user->n_additional_gids) < 0)
+  if (jr_new_items (p, v, sizeof (uint32_t), &items, &user->n_additional_gids) < 0)
     return -1;
   user->additional_gids = items;
-  return read_elements (p, v, user->additional_gids, sizeof (uint32_t), read_u32);
+  return jr_read_elements (p, v, user->additional_gids, sizeof (uint32_t), jr_read_u32);
 }
 
 static int
@@ -618,15 +247,15 @@ read_user (struct parser *p, json_t *v, void *out)
   struct berth_user *user = out;
   int r;
 
-  if (expect_object (p, v) < 0 || optional (p, v, "uid", read_u32, &user->uid) < 0
-      || optional (p, v, "gid", read_u32, &user->gid) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_optional (p, v, "uid", jr_read_u32, &user->uid) < 0
+      || jr_optional (p, v, "gid", jr_read_u32, &user->gid) < 0)
     return -1;
-  r = optional (p, v, "umask", read_mode, &user->umask);
+  r = jr_optional (p, v, "umask", jr_read_mode, &user->umask);
   if (r < 0)
     return r;
   user->has_umask = r > 0;
-  if (optional (p, v, "additionalGids", read_additional_gids, user) < 0
-      || optional (p, v, "username", read_string, &user->username) < 0)
+  if (jr_optional (p, v, "additionalGids", read_additional_gids, user) < 0
+      || jr_optional (p, v, "username", jr_read_string, &user->username) < 0)
     return -1;
   return 0;
 }
@@ -636,9 +265,9 @@ read_console_size (struct parser *p, json_t *v, void *out)
 {
   struct berth_process *proc = out;
 
-  if (expect_object (p, v) < 0
-      || required (p, v, "height", read_unsigned, &proc->console_height) < 0
-      || required (p, v, "width", read_unsigned, &proc->console_width) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_required (p, v, "height", jr_read_unsigned, &proc->console_height) < 0
+      || jr_required (p, v, "width", jr_read_unsigned, &proc->console_width) < 0)
     return -1;
   proc->has_console_size = true;
   return 0;
@@ -652,25 +281,26 @@ read_process (struct parser *p, json_t *v, void *out)
   struct berth_process *proc = out;
   int r;
 
-  if (expect_object (p, v) < 0 || optional (p, v, "terminal", read_bool, &proc->terminal) < 0
-      || optional (p, v, "consoleSize", read_console_size, proc) < 0
-      || optional (p, v, "user", read_user, &proc->user) < 0
-      || required (p, v, "args", read_strv, &proc->args) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_optional (p, v, "terminal", jr_read_bool, &proc->terminal) < 0
+      || jr_optional (p, v, "consoleSize", read_console_size, proc) < 0
+      || jr_optional (p, v, "user", read_user, &proc->user) < 0
+      || jr_required (p, v, "args", jr_read_strv, &proc->args) < 0)
     return -1;
   if (proc->args[0] == NULL)
-    return fail (p, "args", "must not be empty");
-  if (optional (p, v, "env", read_strv, &proc->env) < 0 || ensure_strv (p, &proc->env) < 0
-      || required (p, v, "cwd", read_path, &proc->cwd) < 0
-      || optional (p, v, "capabilities", read_capabilities, &proc->capabilities) < 0
-      || optional (p, v, "rlimits", read_rlimits, proc) < 0
-      || optional (p, v, "noNewPrivileges", read_bool, &proc->no_new_privileges) < 0)
+    return jr_fail (p, "args", "must not be empty");
+  if (jr_optional (p, v, "env", jr_read_strv, &proc->env) < 0 || jr_ensure_strv (p, &proc->env) < 0
+      || jr_required (p, v, "cwd", jr_read_path, &proc->cwd) < 0
+      || jr_optional (p, v, "capabilities", read_capabilities, &proc->capabilities) < 0
+      || jr_optional (p, v, "rlimits", read_rlimits, proc) < 0
+      || jr_optional (p, v, "noNewPrivileges", jr_read_bool, &proc->no_new_privileges) < 0)
     return -1;
-  r = optional (p, v, "oomScoreAdj", read_int, &proc->oom_score_adj);
+  r = jr_optional (p, v, "oomScoreAdj", jr_read_int, &proc->oom_score_adj);
   if (r < 0)
     return r;
   proc->has_oom_score_adj = r > 0;
-  if (optional (p, v, "apparmorProfile", read_string, &proc->apparmor_profile) < 0
-      || optional (p, v, "selinuxLabel", read_string, &proc->selinux_label) < 0)
+  if (jr_optional (p, v, "apparmorProfile", jr_read_string, &proc->apparmor_profile) < 0
+      || jr_optional (p, v, "selinuxLabel", jr_read_string, &proc->selinux_label) < 0)
     return -1;
   return 0;
 }
@@ -682,7 +312,7 @@ read_process_object (struct parser *p, json_t *v, void *out)
 
   *proc = calloc (1, sizeof (**proc));
   if (*proc == NULL)
-    return oom (p);
+    return jr_oom (p);
   return read_process (p, v, *proc);
 }
 
@@ -693,11 +323,12 @@ read_root (struct parser *p, json_t *v, void *out)
 {
   struct berth_spec *spec = out;
 
-  if (expect_object (p, v) < 0 || required (p, v, "path", read_string, &spec->root_path) < 0
-      || optional (p, v, "readonly", read_bool, &spec->root_readonly) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_required (p, v, "path", jr_read_string, &spec->root_path) < 0
+      || jr_optional (p, v, "readonly", jr_read_bool, &spec->root_readonly) < 0)
     return -1;
   if (spec->root_path[0] == '\0')
-    return fail (p, "path", "must not be empty");
+    return jr_fail (p, "path", "must not be empty");
   return 0;
 }
 
@@ -706,13 +337,15 @@ read_mount (struct parser *p, json_t *v, void *out)
 {
   struct berth_mount *m = out;
 
-  if (expect_object (p, v) < 0 || required (p, v, "destination", read_string, &m->destination) < 0
-      || optional (p, v, "source", read_string, &m->source) < 0
-      || optional (p, v, "type", read_string, &m->type) < 0
-      || optional (p, v, "options", read_strv, &m->options) < 0 || ensure_strv (p, &m->options) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_required (p, v, "destination", jr_read_string, &m->destination) < 0
+      || jr_optional (p, v, "source", jr_read_string, &m->source) < 0
+      || jr_optional (p, v, "type", jr_read_string, &m->type) < 0
+      || jr_optional (p, v, "options", jr_read_strv, &m->options) < 0
+      || jr_ensure_strv (p, &m->options) < 0)
     return -1;
   if (m->destination[0] == '\0')
-    return fail (p, "destination", "must not be empty");
+    return jr_fail (p, "destination", "must not be empty");
   return 0;
 }
 
@@ -722,10 +355,10 @@ read_mounts (struct parser *p, json_t *v, void *out)
   struct berth_spec *spec = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_mount), &items, &spec->n_mounts) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_mount), &items, &spec->n_mounts) < 0)
     return -1;
   spec->mounts = items;
-  return read_elements (p, v, spec->mounts, sizeof (*spec->mounts), read_mount);
+  return jr_read_elements (p, v, spec->mounts, sizeof (*spec->mounts), read_mount);
 }
 
 /* hooks.  */
@@ -736,15 +369,15 @@ read_hook (struct parser *p, json_t *v, void *out)
   struct berth_hook *h = out;
   int r;
 
-  if (expect_object (p, v) < 0 || required (p, v, "path", read_path, &h->path) < 0
-      || optional (p, v, "args", read_strv, &h->args) < 0
-      || optional (p, v, "env", read_strv, &h->env) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_required (p, v, "path", jr_read_path, &h->path) < 0
+      || jr_optional (p, v, "args", jr_read_strv, &h->args) < 0
+      || jr_optional (p, v, "env", jr_read_strv, &h->env) < 0)
     return -1;
-  r = optional (p, v, "timeout", read_int, &h->timeout);
+  r = jr_optional (p, v, "timeout", jr_read_int, &h->timeout);
   if (r < 0)
     return r;
   if (r > 0 && h->timeout <= 0)
-    return fail (p, "timeout", "must be greater than zero");
+    return jr_fail (p, "timeout", "must be greater than zero");
   return 0;
 }
 
@@ -754,10 +387,10 @@ read_hook_list (struct parser *p, json_t *v, void *out)
   struct berth_hook_list *list = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_hook), &items, &list->n) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_hook), &items, &list->n) < 0)
     return -1;
   list->hooks = items;
-  return read_elements (p, v, list->hooks, sizeof (*list->hooks), read_hook);
+  return jr_read_elements (p, v, list->hooks, sizeof (*list->hooks), read_hook);
 }
 
 static int
@@ -765,12 +398,13 @@ read_hooks (struct parser *p, json_t *v, void *out)
 {
   struct berth_hooks *h = out;
 
-  if (expect_object (p, v) < 0 || optional (p, v, "prestart", read_hook_list, &h->prestart) < 0
-      || optional (p, v, "createRuntime", read_hook_list, &h->create_runtime) < 0
-      || optional (p, v, "createContainer", read_hook_list, &h->create_container) < 0
-      || optional (p, v, "startContainer", read_hook_list, &h->start_container) < 0
-      || optional (p, v, "poststart", read_hook_list, &h->poststart) < 0
-      || optional (p, v, "poststop", read_hook_list, &h->poststop) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_optional (p, v, "prestart", read_hook_list, &h->prestart) < 0
+      || jr_optional (p, v, "createRuntime", read_hook_list, &h->create_runtime) < 0
+      || jr_optional (p, v, "createContainer", read_hook_list, &h->create_container) < 0
+      || jr_optional (p, v, "startContainer", read_hook_list, &h->start_container) < 0
+      || jr_optional (p, v, "poststart", read_hook_list, &h->poststart) < 0
+      || jr_optional (p, v, "poststop", read_hook_list, &h->poststop) < 0)
     return -1;
   return 0;
 }
@@ -783,10 +417,10 @@ read_namespace_type (struct parser *p, json_t *v, void *out)
   const struct name_value *t;
 
   if (!json_is_string (v))
-    return fail (p, NULL, "expected string");
+    return jr_fail (p, NULL, "expected string");
   t = lookup (namespace_types, N_ELEMENTS (namespace_types), json_string_value (v));
   if (t == NULL)
-    return fail (p, NULL, "unknown namespace type \"%s\"", json_string_value (v));
+    return jr_fail (p, NULL, "unknown namespace type \"%s\"", json_string_value (v));
   *(int *)out = t->value;
   return 0;
 }
@@ -796,8 +430,8 @@ read_namespace (struct parser *p, json_t *v, void *out)
 {
   struct berth_namespace *ns = out;
 
-  if (expect_object (p, v) < 0 || required (p, v, "type", read_namespace_type, &ns->type) < 0
-      || optional (p, v, "path", read_string, &ns->path) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_required (p, v, "type", read_namespace_type, &ns->type) < 0
+      || jr_optional (p, v, "path", jr_read_string, &ns->path) < 0)
     return -1;
   return 0;
 }
@@ -809,20 +443,20 @@ read_namespaces (struct parser *p, json_t *v, void *out)
   void *items;
   int seen = 0;
 
-  if (new_items (p, v, sizeof (struct berth_namespace), &items, &l->n_namespaces) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_namespace), &items, &l->n_namespaces) < 0)
     return -1;
   l->namespaces = items;
-  if (read_elements (p, v, l->namespaces, sizeof (*l->namespaces), read_namespace) < 0)
+  if (jr_read_elements (p, v, l->namespaces, sizeof (*l->namespaces), read_namespace) < 0)
     return -1;
   for (size_t i = 0; i < l->n_namespaces; i++)
     {
       if (seen & l->namespaces[i].type)
         {
-          size_t mark = path_index (p, i);
-          int r = fail (
+          size_t mark = jr_path_index (p, i);
+          int r = jr_fail (
               p, "type", "duplicate namespace type \"%s\"",
               name_of (namespace_types, N_ELEMENTS (namespace_types), l->namespaces[i].type));
-          path_pop (p, mark);
+          jr_path_pop (p, mark);
           return r;
         }
       seen |= l->namespaces[i].type;
@@ -837,9 +471,10 @@ read_id_mapping (struct parser *p, json_t *v, void *out)
 {
   struct berth_id_mapping *m = out;
 
-  if (expect_object (p, v) < 0 || required (p, v, "containerID", read_u32, &m->container_id) < 0
-      || required (p, v, "hostID", read_u32, &m->host_id) < 0
-      || required (p, v, "size", read_u32, &m->size) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_required (p, v, "containerID", jr_read_u32, &m->container_id) < 0
+      || jr_required (p, v, "hostID", jr_read_u32, &m->host_id) < 0
+      || jr_required (p, v, "size", jr_read_u32, &m->size) < 0)
     return -1;
   return 0;
 }
@@ -850,10 +485,10 @@ read_uid_mappings (struct parser *p, json_t *v, void *out)
   struct berth_linux *l = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_id_mapping), &items, &l->n_uid_mappings) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_id_mapping), &items, &l->n_uid_mappings) < 0)
     return -1;
   l->uid_mappings = items;
-  return read_elements (p, v, l->uid_mappings, sizeof (*l->uid_mappings), read_id_mapping);
+  return jr_read_elements (p, v, l->uid_mappings, sizeof (*l->uid_mappings), read_id_mapping);
 }
 
 static int
@@ -862,10 +497,10 @@ read_gid_mappings (struct parser *p, json_t *v, void *out)
   struct berth_linux *l = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_id_mapping), &items, &l->n_gid_mappings) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_id_mapping), &items, &l->n_gid_mappings) < 0)
     return -1;
   l->gid_mappings = items;
-  return read_elements (p, v, l->gid_mappings, sizeof (*l->gid_mappings), read_id_mapping);
+  return jr_read_elements (p, v, l->gid_mappings, sizeof (*l->gid_mappings), read_id_mapping);
 }
 
 /* linux.devices.  */
@@ -876,10 +511,10 @@ read_device_type (struct parser *p, json_t *v, void *out)
   const char *s;
 
   if (!json_is_string (v))
-    return fail (p, NULL, "expected string");
+    return jr_fail (p, NULL, "expected string");
   s = json_string_value (v);
   if (s[0] == '\0' || s[1] != '\0' || strchr ("cbup", s[0]) == NULL)
-    return fail (p, NULL, "unknown device type \"%s\"", s);
+    return jr_fail (p, NULL, "unknown device type \"%s\"", s);
   *(char *)out = s[0];
   return 0;
 }
@@ -891,23 +526,23 @@ read_device (struct parser *p, json_t *v, void *out)
   int (*device_number) (struct parser *, json_t *, const char *, reader_fn, void *);
   int r;
 
-  if (expect_object (p, v) < 0 || required (p, v, "path", read_path, &d->path) < 0
-      || required (p, v, "type", read_device_type, &d->type) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_required (p, v, "path", jr_read_path, &d->path) < 0
+      || jr_required (p, v, "type", read_device_type, &d->type) < 0)
     return -1;
   /* A fifo has no device numbers; the others must name theirs.  */
-  device_number = d->type == 'p' ? optional : required;
-  if (device_number (p, v, "major", read_i64, &d->major) < 0
-      || device_number (p, v, "minor", read_i64, &d->minor) < 0)
+  device_number = d->type == 'p' ? jr_optional : jr_required;
+  if (device_number (p, v, "major", jr_read_i64, &d->major) < 0
+      || device_number (p, v, "minor", jr_read_i64, &d->minor) < 0)
     return -1;
-  r = optional (p, v, "fileMode", read_mode, &d->file_mode);
+  r = jr_optional (p, v, "fileMode", jr_read_mode, &d->file_mode);
   if (r < 0)
     return r;
   d->has_file_mode = r > 0;
-  r = optional (p, v, "uid", read_u32, &d->uid);
+  r = jr_optional (p, v, "uid", jr_read_u32, &d->uid);
   if (r < 0)
     return r;
   d->has_uid = r > 0;
-  r = optional (p, v, "gid", read_u32, &d->gid);
+  r = jr_optional (p, v, "gid", jr_read_u32, &d->gid);
   if (r < 0)
     return r;
   d->has_gid = r > 0;
@@ -920,10 +555,10 @@ read_devices (struct parser *p, json_t *v, void *out)
   struct berth_linux *l = out;
   void *items;
 
-  if (new_items (p, v, sizeof (struct berth_device), &items, &l->n_devices) < 0)
+  if (jr_new_items (p, v, sizeof (struct berth_device), &items, &l->n_devices) < 0)
     return -1;
   l->devices = items;
-  return read_elements (p, v, l->devices, sizeof (*l->devices), read_device);
+  return jr_read_elements (p, v, l->devices, sizeof (*l->devices), read_device);
 }
 
 /* linux.timeOffsets, linux.personality, linux.rootfsPropagation.  */
@@ -933,11 +568,11 @@ read_time_offset (struct parser *p, json_t *v, void *out)
 {
   struct berth_time_offset *t = out;
 
-  if (expect_object (p, v) < 0 || optional (p, v, "secs", read_i64, &t->secs) < 0
-      || optional (p, v, "nanosecs", read_u32, &t->nanosecs) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_optional (p, v, "secs", jr_read_i64, &t->secs) < 0
+      || jr_optional (p, v, "nanosecs", jr_read_u32, &t->nanosecs) < 0)
     return -1;
   if (t->nanosecs >= 1000000000)
-    return fail (p, "nanosecs", "must be less than 1000000000");
+    return jr_fail (p, "nanosecs", "must be less than 1000000000");
   t->present = true;
   return 0;
 }
@@ -949,7 +584,7 @@ read_time_offsets (struct parser *p, json_t *v, void *out)
   const char *clock;
   json_t *value;
 
-  if (expect_object (p, v) < 0)
+  if (jr_expect_object (p, v) < 0)
     return -1;
   json_object_foreach (v, clock, value)
   {
@@ -960,8 +595,8 @@ read_time_offsets (struct parser *p, json_t *v, void *out)
     else if (strcmp (clock, "boottime") == 0)
       t = &l->time_boottime;
     else
-      return fail (p, clock, "unknown clock");
-    if (read_child (p, clock, value, read_time_offset, t) < 0)
+      return jr_fail (p, clock, "unknown clock");
+    if (jr_read_child (p, clock, value, read_time_offset, t) < 0)
       return -1;
   }
   return 0;
@@ -974,12 +609,12 @@ check_strings (struct parser *p, json_t *v, void *out)
   json_t *s;
 
   if (!json_is_array (v))
-    return fail (p, NULL, "expected array");
+    return jr_fail (p, NULL, "expected array");
   json_array_foreach (v, i, s) if (!json_is_string (s))
   {
-    size_t mark = path_index (p, i);
-    int r = fail (p, NULL, "expected string");
-    path_pop (p, mark);
+    size_t mark = jr_path_index (p, i);
+    int r = jr_fail (p, NULL, "expected string");
+    jr_path_pop (p, mark);
     return r;
   }
   return 0;
@@ -991,14 +626,14 @@ read_personality (struct parser *p, json_t *v, void *out)
   struct berth_linux *l = out;
   const char *domain;
 
-  if (expect_object (p, v) < 0
-      || required (p, v, "domain", read_string, &l->personality_domain) < 0)
+  if (jr_expect_object (p, v) < 0
+      || jr_required (p, v, "domain", jr_read_string, &l->personality_domain) < 0)
     return -1;
   domain = l->personality_domain;
   if (strcmp (domain, "LINUX") != 0 && strcmp (domain, "LINUX32") != 0)
-    return fail (p, "domain", "unknown personality domain \"%s\"", domain);
+    return jr_fail (p, "domain", "unknown personality domain \"%s\"", domain);
   /* No flags are defined yet; only their shape is checked.  */
-  if (optional (p, v, "flags", check_strings, NULL) < 0)
+  if (jr_optional (p, v, "flags", check_strings, NULL) < 0)
     return -1;
   l->has_personality = true;
   return 0;
@@ -1010,12 +645,12 @@ read_propagation (struct parser *p, json_t *v, void *out)
   const char *mode;
 
   if (!json_is_string (v))
-    return fail (p, NULL, "expected string");
+    return jr_fail (p, NULL, "expected string");
   mode = json_string_value (v);
   for (size_t i = 0; i < N_ELEMENTS (propagation_modes); i++)
     if (strcmp (mode, propagation_modes[i]) == 0)
-      return read_string (p, v, out);
-  return fail (p, NULL, "unknown propagation \"%s\"", mode);
+      return jr_read_string (p, v, out);
+  return jr_fail (p, NULL, "unknown propagation \"%s\"", mode);
 }
 
 /* linux.  */
@@ -1026,18 +661,18 @@ read_linux (struct parser *p, json_t *v, void *out)
   struct berth_linux *l = out;
   struct string_map sysctl = { &l->sysctl, &l->n_sysctl };
 
-  if (expect_object (p, v) < 0 || optional (p, v, "namespaces", read_namespaces, l) < 0
-      || optional (p, v, "uidMappings", read_uid_mappings, l) < 0
-      || optional (p, v, "gidMappings", read_gid_mappings, l) < 0
-      || optional (p, v, "devices", read_devices, l) < 0
-      || optional (p, v, "sysctl", read_string_map, &sysctl) < 0
-      || optional (p, v, "maskedPaths", read_strv, &l->masked_paths) < 0
-      || optional (p, v, "readonlyPaths", read_strv, &l->readonly_paths) < 0
-      || optional (p, v, "rootfsPropagation", read_propagation, &l->rootfs_propagation) < 0
-      || optional (p, v, "mountLabel", read_string, &l->mount_label) < 0
-      || optional (p, v, "cgroupsPath", read_string, &l->cgroups_path) < 0
-      || optional (p, v, "timeOffsets", read_time_offsets, l) < 0
-      || optional (p, v, "personality", read_personality, l) < 0)
+  if (jr_expect_object (p, v) < 0 || jr_optional (p, v, "namespaces", read_namespaces, l) < 0
+      || jr_optional (p, v, "uidMappings", read_uid_mappings, l) < 0
+      || jr_optional (p, v, "gidMappings", read_gid_mappings, l) < 0
+      || jr_optional (p, v, "devices", read_devices, l) < 0
+      || jr_optional (p, v, "sysctl", jr_read_string_map, &sysctl) < 0
+      || jr_optional (p, v, "maskedPaths", jr_read_strv, &l->masked_paths) < 0
+      || jr_optional (p, v, "readonlyPaths", jr_read_strv, &l->readonly_paths) < 0
+      || jr_optional (p, v, "rootfsPropagation", read_propagation, &l->rootfs_propagation) < 0
+      || jr_optional (p, v, "mountLabel", jr_read_string, &l->mount_label) < 0
+      || jr_optional (p, v, "cgroupsPath", jr_read_string, &l->cgroups_path) < 0
+      || jr_optional (p, v, "timeOffsets", read_time_offsets, l) < 0
+      || jr_optional (p, v, "personality", read_personality, l) < 0)
     return -1;
   return 0;
 }
@@ -1050,30 +685,30 @@ read_spec (struct parser *p, json_t *v, struct berth_spec *spec)
   struct string_map annotations = { &spec->annotations, &spec->n_annotations };
   int r;
 
-  if (required (p, v, "ociVersion", read_string, &spec->oci_version) < 0)
+  if (jr_required (p, v, "ociVersion", jr_read_string, &spec->oci_version) < 0)
     return -1;
-  if (member (v, "root") == NULL)
-    return fail (p, "root.path", "required");
-  if (optional (p, v, "root", read_root, spec) < 0
-      || optional (p, v, "hostname", read_string, &spec->hostname) < 0
-      || optional (p, v, "domainname", read_string, &spec->domainname) < 0
-      || optional (p, v, "process", read_process_object, &spec->process) < 0
-      || optional (p, v, "mounts", read_mounts, spec) < 0
-      || optional (p, v, "hooks", read_hooks, &spec->hooks) < 0
-      || optional (p, v, "annotations", read_string_map, &annotations) < 0)
+  if (jr_member (v, "root") == NULL)
+    return jr_fail (p, "root.path", "required");
+  if (jr_optional (p, v, "root", read_root, spec) < 0
+      || jr_optional (p, v, "hostname", jr_read_string, &spec->hostname) < 0
+      || jr_optional (p, v, "domainname", jr_read_string, &spec->domainname) < 0
+      || jr_optional (p, v, "process", read_process_object, &spec->process) < 0
+      || jr_optional (p, v, "mounts", read_mounts, spec) < 0
+      || jr_optional (p, v, "hooks", read_hooks, &spec->hooks) < 0
+      || jr_optional (p, v, "annotations", jr_read_string_map, &annotations) < 0)
     return -1;
-  r = optional (p, v, "linux", read_linux, &spec->linux_);
+  r = jr_optional (p, v, "linux", read_linux, &spec->linux_);
   if (r < 0)
     return r;
   spec->has_linux = r > 0;
-  if (ensure_strv (p, &spec->linux_.masked_paths) < 0
-      || ensure_strv (p, &spec->linux_.readonly_paths) < 0)
+  if (jr_ensure_strv (p, &spec->linux_.masked_paths) < 0
+      || jr_ensure_strv (p, &spec->linux_.readonly_paths) < 0)
     return -1;
   return 0;
 }
 
 /* Decode TEXT; SOURCE names it in syntax errors.  Integers too big for
- * jansson make us decode again with numbers as doubles (see read_u64).  */
+ * jansson make us decode again with numbers as doubles (see jr_read_u64).  */
 static json_t *
 decode (const char *text, size_t len, const char *source, struct parser *p)
 {
@@ -1154,13 +789,13 @@ berth_process_parse (const char *text, size_t len, struct berth_process **out, b
 
   if (root == NULL)
     return -1;
-  mark = path_key (&p, "process");
+  mark = jr_path_key (&p, "process");
   if (read_process_object (&p, root, &proc) < 0)
     {
       berth_process_free (proc);
       return berth_error_ret (err);
     }
-  path_pop (&p, mark);
+  jr_path_pop (&p, mark);
   *out = proc;
   return 0;
 }

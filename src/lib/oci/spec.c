@@ -17,6 +17,8 @@
 
 #include "cleanup.h"
 #include "oci/json_reader.h"
+#include "oci/resources.h"
+#include "oci/seccomp.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -672,7 +674,9 @@ read_linux (struct parser *p, json_t *v, void *out)
       || jr_optional (p, v, "mountLabel", jr_read_string, &l->mount_label) < 0
       || jr_optional (p, v, "cgroupsPath", jr_read_string, &l->cgroups_path) < 0
       || jr_optional (p, v, "timeOffsets", read_time_offsets, l) < 0
-      || jr_optional (p, v, "personality", read_personality, l) < 0)
+      || jr_optional (p, v, "personality", read_personality, l) < 0
+      || jr_optional (p, v, "resources", berth_resources_read, &l->resources) < 0
+      || jr_optional (p, v, "seccomp", berth_seccomp_read, &l->seccomp) < 0)
     return -1;
   return 0;
 }
@@ -866,6 +870,8 @@ linux_free (struct berth_linux *l)
   free (l->mount_label);
   free (l->cgroups_path);
   free (l->personality_domain);
+  berth_resources_free (l->resources);
+  berth_seccomp_free (l->seccomp);
 }
 
 void

@@ -134,6 +134,9 @@ struct berth_time_offset
   uint32_t nanosecs;
 };
 
+struct berth_resources; /* oci/resources.h */
+struct berth_seccomp;   /* oci/seccomp.h */
+
 struct berth_linux
 {
   struct berth_namespace *namespaces;
@@ -157,6 +160,8 @@ struct berth_linux
   struct berth_time_offset time_boottime;
   bool has_personality;
   char *personality_domain; /* "LINUX" or "LINUX32" */
+  struct berth_resources *resources; /* linux.resources, NULL when absent */
+  struct berth_seccomp *seccomp;     /* linux.seccomp, NULL when absent */
 };
 
 struct berth_spec

@@ -7,6 +7,7 @@
 #
 # usage (as root): bench/run-bench.sh
 # env: RUNS=100 WARMUP=5 BERTH=path/to/berth-runtime BENCH_JSON=out.json
+#      BENCH_TIMER=loop (plain timed loop even when hyperfine is installed)
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,6 +89,8 @@ make_bundle() {
 }
 
 # ---------------------------------------------------------------- measure ----
+use_hyperfine() { [ "${BENCH_TIMER:-}" != loop ] && command -v hyperfine >/dev/null; }
+
 # stats FILE (one duration in seconds per line) -> "mean median min stddev" (ms)
 stats() {
 	sort -g "$1" | awk '{ v[NR] = $1 * 1000; s += v[NR] }
@@ -110,7 +113,7 @@ bench() {
 		for a in "$@"; do cmd+=("${a//\{i\}/w$i}"); done
 		"${cmd[@]}" >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
 	done
-	if command -v hyperfine >/dev/null; then
+	if use_hyperfine; then
 		local -a hf=(hyperfine -N --style none --export-json "$WORK/$name.json")
 		local q
 		q=$(printf '%q ' "$@")
@@ -148,7 +151,7 @@ echo "berth bench: $RUNS x 'run /bin/true' per runtime (warm-up $WARMUP), $(unam
 if [ -n "${BERTH_BENCH_INNER:-}" ] && ! grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
 	echo "host view: cgroup v1 only (cgroup-v1-only)"
 fi
-echo "timing: $(command -v hyperfine >/dev/null && hyperfine --version || echo 'plain loop')"
+echo "timing: $(use_hyperfine && hyperfine --version || echo 'plain timed loop')"
 echo
 
 declare -A MEAN RSS NOTE

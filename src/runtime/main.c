@@ -19,6 +19,7 @@ static const struct
   { "spec", cmd_spec },   { "create", cmd_create }, { "run", cmd_run },
   { "start", cmd_start }, { "state", cmd_state },   { "kill", cmd_kill },
   { "delete", cmd_delete }, { "list", cmd_list },   { "features", cmd_features },
+  { "exec", cmd_exec },
 };
 
 static void
@@ -26,7 +27,7 @@ usage (FILE *out)
 {
   fprintf (out, "Usage: berth-runtime [global options] COMMAND [options] [ID]\n\n"
                 "An OCI runtime with runc's command line.\n\n"
-                "Commands: spec, create, start, run, state, kill, delete, list, features\n\n"
+                "Commands: spec, create, start, run, exec, state, kill, delete, list, features\n\n"
                 "Global options:\n"
                 "  --root DIR          state directory (default " DEFAULT_ROOT ")\n"
                 "  --log FILE          also write errors to FILE\n"
@@ -76,6 +77,18 @@ report_error (const struct cli *cli, const char *msg)
     }
 }
 
+/* An unprivileged caller cannot write /run: like runc, use its runtime dir.  */
+static const char *
+rootless_root (char *buf, size_t size)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (xdg && *xdg)
+    snprintf (buf, size, "%s/berth-runtime", xdg);
+  else
+    snprintf (buf, size, "/tmp/berth-runtime-%u", (unsigned) geteuid ());
+  return buf;
+}
+
 enum
 {
   OPT_ROOT = 1000,
@@ -107,6 +120,8 @@ main (int argc, char **argv)
 {
   struct cli cli = { .rt = { .root = DEFAULT_ROOT }, .argv0 = argv[0] };
   berth_error_t err = NULL;
+  char root_buf[4096];
+  bool root_given = false;
   int c, status;
 
   /* "+": stop at the command name; its own flags are parsed by it.  */
@@ -115,6 +130,7 @@ main (int argc, char **argv)
       {
       case OPT_ROOT:
         cli.rt.root = optarg;
+        root_given = true;
         break;
       case OPT_LOG:
         cli.log_path = optarg;
@@ -155,6 +171,8 @@ main (int argc, char **argv)
       usage (stderr);
       return 1;
     }
+  if (!root_given && geteuid () != 0)
+    cli.rt.root = rootless_root (root_buf, sizeof (root_buf));
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     {
       if (strcmp (argv[optind], commands[i].name) != 0)

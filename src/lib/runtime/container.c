@@ -23,6 +23,7 @@
 
 #include "../cleanup.h"
 #include "../hooks.h"
+#include "../linux/terminal.h"
 #include "../util.h"
 #include "launch.h"
 #include "namespaces.h"
@@ -166,16 +167,16 @@ load_config (const struct berth_create_options *o, struct berth_spec **spec, ber
     return berth_error_ret (err);
   if ((*spec)->process == NULL)
     return berth_error (err, 0, "process: required to create a container");
-  if ((*spec)->process->terminal && o->console_socket == NULL)
-    return berth_error (err, 0, "process.terminal: true needs --console-socket (terminals come "
-                                "with exec support)");
+  /* Only a foreground run can take the terminal itself.  */
+  if ((*spec)->process->terminal && o->console_socket == NULL && !(o->for_run && !o->detach))
+    return berth_error (err, 0, "process.terminal: true needs --console-socket");
   return berth_namespaces_validate (*spec, err);
 }
 
 /* The runtime side of the setup dialogue, until the init reports ready.  */
 static int
 drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth_state *st,
-            berth_error_t *err)
+            int *terminal_master, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
@@ -217,6 +218,11 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             break;
           }
+
+        case SYNC_TERMINAL:
+          if (berth_recv_fd (sync_fd, terminal_master, err) < 0)
+            return berth_error_ret (err);
+          break;
 
         case SYNC_READY:
           return 0;
@@ -331,8 +337,9 @@ listen_fds_from_env (void)
  * and *pid_out is its process, our child.  */
 static int
 create_container (const struct berth_runtime *rt, const struct berth_create_options *o,
-                  pid_t *pid_out, berth_error_t *err)
+                  pid_t *pid_out, int *terminal_master, berth_error_t *err)
 {
+  cleanup_close int console_fd = -1;
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
   cleanup_free char *rootfs = NULL;
@@ -374,6 +381,15 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       goto fail;
     }
   sync_parent = socks[0];
+  if (spec->process->terminal && o->console_socket)
+    {
+      console_fd = berth_console_socket_connect (o->console_socket, err);
+      if (console_fd < 0)
+        {
+          r = console_fd;
+          goto fail;
+        }
+    }
 
   l = (struct berth_launch){
     .rt = rt,
@@ -386,6 +402,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
     .listen_fds = listen_fds_from_env (),
+    .console_fd = console_fd,
   };
   /* Blocked from before the clone, so a start signal can never be lost.  */
   sigemptyset (&start_set);
@@ -393,12 +410,13 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   sigprocmask (SIG_BLOCK, &start_set, &l.exec_sigmask);
   pid = spawn_init (&l, err);
   close (socks[1]);
+  close (steal_fd (&console_fd));
   if (pid < 0)
     {
       r = pid;
       goto fail;
     }
-  r = drive_init (sync_parent, &pid, spec, &st, err);
+  r = drive_init (sync_parent, &pid, spec, &st, terminal_master, err);
   if (r < 0)
     goto fail;
 
@@ -436,7 +454,7 @@ berth_container_create (const struct berth_runtime *rt, const struct berth_creat
                         pid_t *pid, berth_error_t *err)
 {
   pid_t p;
-  if (create_container (rt, o, &p, err) < 0)
+  if (create_container (rt, o, &p, NULL, err) < 0)
     return berth_error_ret (err);
   if (pid)
     *pid = p;
@@ -546,10 +564,13 @@ int
 berth_container_run (const struct berth_runtime *rt, const struct berth_create_options *o,
                      int *exit_status, berth_error_t *err)
 {
+  struct berth_create_options ro = *o;
+  cleanup_close int master = -1;
   pid_t pid;
   int r;
 
-  if (create_container (rt, o, &pid, err) < 0)
+  ro.for_run = true;
+  if (create_container (rt, &ro, &pid, &master, err) < 0)
     return berth_error_ret (err);
   if (berth_container_start (rt, o->id, err) < 0)
     {
@@ -561,6 +582,9 @@ berth_container_run (const struct berth_runtime *rt, const struct berth_create_o
   *exit_status = 0;
   if (o->detach)
     return 0;
+  /* A terminal of our own: relay it until the container's side closes.  */
+  if (master >= 0)
+    berth_terminal_relay (master, NULL);
   r = wait_forwarding_signals (pid, exit_status, err);
   {
     berth_error_t derr = NULL;

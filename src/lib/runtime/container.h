@@ -28,6 +28,7 @@ struct berth_create_options
   bool no_new_keyring;
   int preserve_fds; /* fds 3 .. 3+N-1 pass to the container */
   bool detach;      /* run only */
+  bool for_run;     /* set by berth_container_run */
 };
 
 /* create: set up everything and leave the process blocked before exec.
@@ -59,6 +60,28 @@ int berth_container_delete (const struct berth_runtime *rt, const char *id, bool
 /* Every container under the root, loaded with live status.  */
 int berth_container_list (const struct berth_runtime *rt, struct berth_state ***states,
                           size_t *n, berth_error_t *err);
+
+struct berth_exec_options
+{
+  const char *id;
+  const char *process_path;   /* --process FILE: a process JSON */
+  char *const *args;          /* or inline args on top of the container's process */
+  const char *cwd;            /* --cwd */
+  char *const *env;           /* --env NAME=VALUE, NULL-terminated */
+  const char *user;           /* --user UID[:GID] */
+  char *const *caps;          /* --cap CAP_X, added to every set */
+  bool no_new_privs;          /* --no-new-privs */
+  bool tty;                   /* --tty */
+  bool detach;                /* --detach */
+  const char *pid_file;       /* --pid-file */
+  const char *console_socket; /* --console-socket */
+  int preserve_fds;           /* --preserve-fds */
+};
+
+/* exec: run a new process in a running container; unless detached, wait for
+ * it and give its exit status (128+signal when killed).  */
+int berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_options *o,
+                          int *exit_status, berth_error_t *err);
 
 /* Signal name ("KILL", "SIGKILL") or number ("9") to a number; -1 if invalid.  */
 int berth_signal_parse (const char *s);

@@ -24,6 +24,7 @@
 #include "../hooks.h"
 #include "../linux/process.h"
 #include "../linux/rootfs.h"
+#include "../linux/terminal.h"
 #include "../util.h"
 #include "namespaces.h"
 
@@ -135,6 +136,52 @@ exec_user_process (const struct berth_launch *l, const char *exe, berth_error_t 
   env[n + 1] = "LISTEN_PID=1";
   p.env = env;
   return berth_process_exec (&p, exe, err);
+}
+
+/* process.terminal: a pty from the container's own devpts; its master goes
+ * to the console socket (or back to the runtime for a foreground run), its
+ * slave becomes the process's controlling terminal and stdio.  */
+static int
+setup_terminal (struct berth_launch *l, berth_error_t *err)
+{
+  const struct berth_process *p = l->spec->process;
+  cleanup_close int master = -1;
+  int slave = -1;
+  char name[64];
+
+  if (berth_pty_open (&master, &slave, p->has_console_size ? p->console_height : 0,
+                      p->has_console_size ? p->console_width : 0, err)
+      < 0)
+    return berth_error_ret (err);
+  if (ptsname_r (master, name, sizeof (name)) != 0)
+    snprintf (name, sizeof (name), "/dev/pts/unknown");
+  /* The process owns its terminal, as with a login.  */
+  if (fchown (slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL)
+    {
+      close (slave);
+      return berth_error (err, errno, "chown terminal");
+    }
+  if (l->console_fd >= 0)
+    {
+      if (berth_send_fd (l->console_fd, master, name, err) < 0)
+        goto fail;
+      close (l->console_fd);
+      l->console_fd = -1;
+    }
+  else
+    {
+      if (berth_sync_send (l->sync_fd, SYNC_TERMINAL, 0, NULL) < 0
+          || berth_send_fd (l->sync_fd, master, name, err) < 0)
+        {
+          berth_error (err, errno, "send terminal to runtime");
+          goto fail;
+        }
+    }
+  return berth_pty_make_controlling (slave, err);
+
+fail:
+  close (slave);
+  return berth_error_ret (err);
 }
 
 static int
@@ -310,11 +357,13 @@ init_run (struct berth_launch *l, berth_error_t *err)
 
   if (berth_process_apply_limits (proc, err) < 0 || set_personality (spec, err) < 0)
     return berth_error_ret (err);
+  if (proc->terminal && setup_terminal (l, err) < 0)
+    return berth_error_ret (err);
   if (enter_working_directory (proc, err) < 0)
     return berth_error_ret (err);
   if (berth_process_find_executable (proc, &exe, err) < 0)
     return berth_error_ret (err);
-  if (berth_process_set_user (proc, !(new_flags & CLONE_NEWUSER) || geteuid () == 0, err) < 0)
+  if (berth_process_set_user (proc, berth_userns_setgroups_allowed (0), err) < 0)
     return berth_error_ret (err);
   if (berth_process_apply_capabilities (proc, err) < 0)
     return berth_error_ret (err);

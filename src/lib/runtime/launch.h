@@ -21,6 +21,7 @@ enum berth_sync_type
   SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON for in-container hooks,
                             sent twice: "creating", then "created" */
   SYNC_READY,            /* init -> runtime: set up, about to wait for start */
+  SYNC_TERMINAL,         /* init -> runtime: the pty master follows with SCM_RIGHTS */
   SYNC_STATE_SAVED,      /* runtime -> init: the state is on disk; the init then
                             stops dying with the runtime and closes its end */
   SYNC_ERROR,            /* init -> runtime: value = errno, text = message */
@@ -63,6 +64,8 @@ struct berth_launch
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
   pid_t runtime_pid;
   int listen_fds; /* socket activation: LISTEN_FDS passed to the container */
+  int console_fd; /* connected --console-socket, or -1: then a terminal's
+                     master goes to the runtime over the sync socket */
 };
 
 /* The container init: entered in the cloned child; never returns.  */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -108,6 +109,57 @@ write_id_map (pid_t pid, const char *file, const struct berth_id_mapping *m, siz
   return 0;
 }
 
+/* An unprivileged user may map only itself, once; anything more goes
+ * through the setuid helpers of shadow (newuidmap/newgidmap), which check
+ * /etc/subuid and /etc/subgid.  */
+static bool
+needs_helper (const struct berth_id_mapping *m, size_t n, uint32_t self)
+{
+  return geteuid () != 0 && (n > 1 || m[0].host_id != self || m[0].size != 1);
+}
+
+static int
+run_map_helper (const char *helper, pid_t pid, const struct berth_id_mapping *m, size_t n,
+                berth_error_t *err)
+{
+  char **argv = calloc (3 * n + 3, sizeof (char *));
+  char pidbuf[32];
+  size_t a = 0;
+  int status = -1;
+  pid_t child;
+
+  if (argv == NULL)
+    return berth_error (err, ENOMEM, "%s", helper);
+  snprintf (pidbuf, sizeof (pidbuf), "%d", pid);
+  argv[a++] = (char *) helper;
+  argv[a++] = pidbuf;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (asprintf (&argv[a++], "%u", m[i].container_id) < 0
+          || asprintf (&argv[a++], "%u", m[i].host_id) < 0
+          || asprintf (&argv[a++], "%u", m[i].size) < 0)
+        break;
+    }
+  child = fork ();
+  if (child == 0)
+    {
+      execvp (helper, argv);
+      _exit (127);
+    }
+  if (child > 0)
+    waitpid (child, &status, 0);
+  for (size_t i = 2; i < a; i++)
+    free (argv[i]);
+  free (argv);
+  if (child < 0)
+    return berth_error (err, errno, "fork %s", helper);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return berth_error (err, 0, "%s failed (status %d): check /etc/sub%cid", helper,
+                        WIFEXITED (status) ? WEXITSTATUS (status) : -1,
+                        helper[3] == 'u' ? 'u' : 'g');
+  return 0;
+}
+
 int
 berth_userns_write_mappings (pid_t pid, const struct berth_spec *spec, berth_error_t *err)
 {
@@ -128,6 +180,12 @@ berth_userns_write_mappings (pid_t pid, const struct berth_spec *spec, berth_err
       self_gid = (struct berth_id_mapping){ 0, getegid (), 1 };
       gm = &self_gid;
       ng = 1;
+    }
+  if (needs_helper (um, nu, geteuid ()) || needs_helper (gm, ng, getegid ()))
+    {
+      if (run_map_helper ("newuidmap", pid, um, nu, err) < 0)
+        return berth_error_ret (err);
+      return run_map_helper ("newgidmap", pid, gm, ng, err);
     }
   if (geteuid () != 0)
     {
@@ -234,4 +292,18 @@ berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
     if (validate_sysctl (spec, spec->linux_.sysctl[i].key, err) < 0)
       return berth_error_ret (err);
   return 0;
+}
+
+bool
+berth_userns_setgroups_allowed (pid_t pid)
+{
+  char path[64], buf[16] = { 0 };
+  cleanup_close int fd = -1;
+
+  if (pid > 0)
+    snprintf (path, sizeof (path), "/proc/%d/setgroups", pid);
+  else
+    snprintf (path, sizeof (path), "/proc/self/setgroups");
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  return fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0 || strncmp (buf, "deny", 4) != 0;
 }

@@ -32,6 +32,10 @@ int berth_namespace_enter (const char *path, int type, berth_error_t *err);
  * An unprivileged caller gets "deny" written to setgroups first.  */
 int berth_userns_write_mappings (pid_t pid, const struct berth_spec *spec, berth_error_t *err);
 
+/* Whether processes in PID's user namespace (0: ours) may call setgroups:
+ * a rootless container's namespace denies it.  */
+bool berth_userns_setgroups_allowed (pid_t pid);
+
 /* Create a new time namespace with the spec's offsets and move the calling
  * process into it.  */
 int berth_timens_enter_new (const struct berth_spec *spec, berth_error_t *err);

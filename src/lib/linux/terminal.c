@@ -1,0 +1,195 @@
+/* Pseudo-terminals: pty creation in the container, console sockets, and the
+ * relay that attaches a container's terminal to the caller's.  */
+#include "terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../util.h"
+
+int
+berth_pty_open (int *master_out, int *slave_out, unsigned rows, unsigned cols,
+                berth_error_t *err)
+{
+  cleanup_close int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  int slave, unlock = 0;
+
+  if (master < 0)
+    return berth_error (err, errno, "open /dev/ptmx");
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return berth_error (err, errno, "unlock pty");
+  /* The peer through the master fd: no path lookup that a container could
+   * have redirected.  */
+  slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    return berth_error (err, errno, "open pty peer");
+  if (rows && cols)
+    {
+      struct winsize ws = { .ws_row = rows, .ws_col = cols };
+      if (ioctl (master, TIOCSWINSZ, &ws) < 0)
+        {
+          close (slave);
+          return berth_error (err, errno, "set terminal size");
+        }
+    }
+  *master_out = steal_fd (&master);
+  *slave_out = slave;
+  return 0;
+}
+
+int
+berth_pty_make_controlling (int slave, berth_error_t *err)
+{
+  if (setsid () < 0)
+    return berth_error (err, errno, "setsid");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return berth_error (err, errno, "set controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return berth_error (err, errno, "dup pty to fd %d", fd);
+  if (slave > 2)
+    close (slave);
+  return 0;
+}
+
+int
+berth_console_socket_connect (const char *path, berth_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return berth_error (err, ENAMETOOLONG, "console socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  if (fd < 0)
+    return berth_error (err, errno, "console socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return berth_error (err, errno, "connect to console socket `%s`", path);
+  return steal_fd (&fd);
+}
+
+int
+berth_send_fd (int sock, int fd, const char *name, berth_error_t *err)
+{
+  char control[CMSG_SPACE (sizeof (int))] = { 0 };
+  struct iovec iov = { (void *) name, strlen (name) + 1 };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                       .msg_controllen = sizeof (control) };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  for (;;)
+    {
+      if (sendmsg (sock, &mh, MSG_NOSIGNAL) >= 0)
+        return 0;
+      if (errno != EINTR)
+        return berth_error (err, errno, "send terminal");
+    }
+}
+
+int
+berth_recv_fd (int sock, int *fd, berth_error_t *err)
+{
+  char name[4096];
+  char control[CMSG_SPACE (sizeof (int))] = { 0 };
+  struct iovec iov = { name, sizeof (name) };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                       .msg_controllen = sizeof (control) };
+  struct cmsghdr *c;
+  ssize_t r;
+
+  do
+    r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return berth_error (err, errno, "receive terminal");
+  c = CMSG_FIRSTHDR (&mh);
+  if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+    return berth_error (err, EPROTO, "receive terminal: no file descriptor");
+  memcpy (fd, CMSG_DATA (c), sizeof (int));
+  return 0;
+}
+
+static void
+copy_window_size (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Forward what is readable on from to to; false at EOF or error.  */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof (buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  return berth_write_all (to, buf, n) == 0;
+}
+
+int
+berth_terminal_relay (int master, berth_error_t *err)
+{
+  struct termios saved, raw;
+  bool tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+  sigset_t winch;
+  cleanup_close int sfd = -1;
+  bool stdin_open = true;
+
+  sigemptyset (&winch);
+  sigaddset (&winch, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &winch, NULL);
+  sfd = signalfd (-1, &winch, SFD_CLOEXEC);
+  if (tty)
+    {
+      raw = saved;
+      cfmakeraw (&raw);
+      tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+      copy_window_size (STDIN_FILENO, master);
+    }
+  for (;;)
+    {
+      struct pollfd p[3] = { { master, POLLIN, 0 },
+                             { stdin_open ? STDIN_FILENO : -1, POLLIN, 0 },
+                             { sfd, POLLIN, 0 } };
+      if (poll (p, 3, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[2].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof (si)) > 0 && tty)
+            copy_window_size (STDIN_FILENO, master);
+        }
+      if ((p[1].revents & (POLLIN | POLLHUP)) && !pump (STDIN_FILENO, master))
+        stdin_open = false;
+      if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !pump (master, STDOUT_FILENO))
+        break;
+    }
+  if (tty)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+  (void) err;
+  return 0;
+}

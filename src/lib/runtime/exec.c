@@ -242,6 +242,8 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
       || berth_process_apply_capabilities (p, err) < 0)
     return berth_error_ret (err);
   syscall (SYS_close_range, 3 + c->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* A detached process outlives the runtime; pdeathsig would survive exec.  */
+  prctl (PR_SET_PDEATHSIG, 0);
   return berth_process_exec (p, exe, err);
 }
 

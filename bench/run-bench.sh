@@ -86,6 +86,10 @@ make_bundle() {
 	mkdir -p "$WORK/probe"
 	jq --arg r "$r" '.root.path = $r | .process.args = ["/bin/sh", "-c", "exit 42"]' \
 		"$BUNDLE/config.json" >"$WORK/probe/config.json"
+	# exec bench: a long-running container to exec /bin/true into
+	mkdir -p "$WORK/sleeper"
+	jq --arg r "$r" '.root.path = $r | .process.args = ["/bin/sleep", "3600"]' \
+		"$BUNDLE/config.json" >"$WORK/sleeper/config.json"
 }
 
 # ---------------------------------------------------------------- measure ----
@@ -188,6 +192,26 @@ else
 	echo "${NOTE[unshare]}"
 fi
 
+# exec of /bin/true into a running container, same runtimes
+for name in berth crun runc; do
+	[ -n "${MEAN[$name]:-}" ] || continue
+	rt=$(rt_path "$name")
+	id="$TAG-$name-sleeper"
+	if ! timeout 30 "$rt" --root "$WORK/root-$name" run --detach --bundle "$WORK/sleeper" "$id" \
+		>/dev/null 2>"$WORK/exec-$name.err" </dev/null; then
+		NOTE[exec-$name]="$name could not start the exec target: $(head -c 200 "$WORK/exec-$name.err")"
+		echo "${NOTE[exec-$name]}"
+		continue
+	fi
+	if bench "exec-$name" "$rt" --root "$WORK/root-$name" exec "$id" /bin/true; then
+		MEAN[exec-$name]=$(stats "$WORK/exec-$name.times")
+	else
+		NOTE[exec-$name]="$name exec failed: $(head -c 200 "$WORK/exec-$name.err" | tr '\n' ' ')"
+		echo "${NOTE[exec-$name]}"
+	fi
+	timeout 20 "$rt" --root "$WORK/root-$name" delete --force "$id" >/dev/null 2>&1
+done
+
 echo
 printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
 for name in berth crun runc unshare; do
@@ -211,6 +235,18 @@ echo
 echo "berth/crun    $(ratio berth crun)"
 echo "berth/runc    $(ratio berth runc)"
 echo "berth/unshare $(ratio berth unshare)"
+
+echo
+echo "exec of /bin/true into a running container ($RUNS times):"
+printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
+for name in berth crun runc; do
+	if [ -n "${MEAN[exec-$name]:-}" ]; then
+		read -r mean med min sd <<<"${MEAN[exec-$name]}"
+		printf '%-10s %10s %10s %10s %10s\n' "$name" "$mean" "$med" "$min" "$sd"
+	fi
+done
+echo "exec berth/crun  $(ratio exec-berth exec-crun)"
+echo "exec berth/runc  $(ratio exec-berth exec-runc)"
 
 echo
 echo "peak RSS of one run (max resident set size, KiB, /usr/bin/time -f %M):"

@@ -75,9 +75,9 @@ ctr_status() {
 @test "podman exec sees the container's pid namespace and hostname" {
 	skip_unless_runtime_supports exec
 	run_d --hostname berth-exec "$CLIENTS_IMAGE" sleep 1000
-	run --separate-stderr pm exec "$ID" cat /proc/1/cmdline
+	run --separate-stderr pm exec "$ID" sh -c 'tr "\\0" " " </proc/1/cmdline'
 	[ "$status" -eq 0 ]
-	[ "$(tr '\0' ' ' <<<"$output")" = "sleep 1000 " ]
+	[ "$output" = "sleep 1000 " ]
 	run --separate-stderr pm exec "$ID" hostname
 	[ "$status" -eq 0 ]
 	[ "$output" = berth-exec ]

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux/sealed_exe.h"
 #include "runtime.h"
 
 #define DEFAULT_ROOT "/run/berth-runtime"
@@ -15,11 +16,12 @@ static const struct
 {
   const char *name;
   cli_command_fn fn;
+  bool starts_container; /* runs our code inside a container */
 } commands[] = {
-  { "spec", cmd_spec },   { "create", cmd_create }, { "run", cmd_run },
-  { "start", cmd_start }, { "state", cmd_state },   { "kill", cmd_kill },
-  { "delete", cmd_delete }, { "list", cmd_list },   { "features", cmd_features },
-  { "exec", cmd_exec },
+  { "spec", cmd_spec, false },     { "create", cmd_create, true }, { "run", cmd_run, true },
+  { "exec", cmd_exec, true },      { "start", cmd_start, false },  { "state", cmd_state, false },
+  { "kill", cmd_kill, false },     { "delete", cmd_delete, false }, { "list", cmd_list, false },
+  { "features", cmd_features, false },
 };
 
 static void
@@ -177,6 +179,21 @@ main (int argc, char **argv)
     {
       if (strcmp (argv[optind], commands[i].name) != 0)
         continue;
+      /* Commands that leave our code running inside a container run from a
+       * sealed copy of the binary, so the container cannot overwrite it
+       * through /proc/self/exe (CVE-2019-5736).  */
+      if (commands[i].starts_container)
+        {
+          int r = berth_ensure_sealed_exe (argc, argv, environ);
+          if (r < 0)
+            {
+              char msg[256];
+              snprintf (msg, sizeof (msg), "cannot run from a sealed copy of the binary: %s",
+                        strerror (-r));
+              report_error (&cli, msg);
+              return 1;
+            }
+        }
       argc -= optind;
       argv += optind;
       optind = 0; /* fresh getopt for the command */

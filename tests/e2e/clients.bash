@@ -235,6 +235,14 @@ retry_output() {
 	return 1
 }
 
+# cl_json_array ARG...: a JSON array of the strings ARG.
+cl_json_array() {
+	local a
+	for a in "$@"; do
+		jq -n --arg s "$a" '$s'
+	done | jq -sc .
+}
+
 # runtime_ids_under DIR [ROOT]: ids of runtime containers whose bundle is
 # below DIR (in the state dir ROOT, default: the runtime's default).
 runtime_ids_under() {
@@ -468,6 +476,7 @@ podman_teardown() {
 	local left="" ids m i
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${status+x}" ]; then
 		printf 'last run: status=%s output:\n%s\n' "$status" "${output:-}" >&2
+		[ -z "${stderr:-}" ] || printf 'stderr:\n%s\n' "$stderr" >&2
 	fi
 	for i in $(seq 50); do
 		ids=$(pm ps -a -q --no-trunc 2>/dev/null)
@@ -496,7 +505,7 @@ podman_teardown() {
 # the runtime under test (--runc-binary) with a private state root
 # (--runc-root).
 
-CD_NS=berth-e2e
+: "${CD_NS:=berth-e2e}"
 
 containerd_setup_file() {
 	cl_setup_file || return 1
@@ -587,11 +596,17 @@ ctr_run() {
 		shift
 	done
 	shift
-	ctr_ run --runc-binary "$RUNTIME" --runc-root "$CD_RUNC_ROOT" --env "BERTH_E2E=$CL_TMP" \
-		"${opts[@]}" "$CLIENTS_IMAGE" "$@"
+	ctr_ run --runc-binary "$RUNTIME" --runc-root "$CD_RUNC_ROOT" --fifo-dir "$CD_DIR/fifo" \
+		--env "BERTH_E2E=$CL_TMP" "${opts[@]}" "$CLIENTS_IMAGE" "$@"
 }
 
-# ctr_tty ARGS...: ctr ARGS on a pseudo-terminal.
+# ctr_exec ARGS...: ctr task exec (IO fifos in the private dir).
+ctr_exec() {
+	ctr_ task exec --fifo-dir "$CD_DIR/fifo" "$@"
+}
+
+# ctr_tty ARGS...: ctr ARGS on a pseudo-terminal (ARGS should name
+# --fifo-dir "$CD_DIR/fifo": ctr's default is /run/containerd/fifo).
 ctr_tty() {
 	local cmd
 	cmd=$(printf '%q ' ctr -a "$CD_SOCK" -n "$CD_NS" "$@")
@@ -613,6 +628,7 @@ containerd_teardown() {
 	local left="" i c
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${status+x}" ]; then
 		printf 'last run: status=%s output:\n%s\n' "$status" "${output:-}" >&2
+		[ -z "${stderr:-}" ] || printf 'stderr:\n%s\n' "$stderr" >&2
 	fi
 	for i in $(seq 50); do
 		left=$(ctr_ task ls -q 2>/dev/null)$(ctr_ containers ls -q 2>/dev/null)$(

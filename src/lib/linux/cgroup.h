@@ -15,9 +15,9 @@
  * Controllers.  A controller lives on the v1 hierarchy that carries it, else
  * on the cgroup2 hierarchy when listed in its cgroup.controllers (hybrid hosts
  * may have e.g. hugetlb there).  A limit whose controller is absent fails,
- * as in runc; limits that cgroup v2 cannot express (realtime, kernel TCP,
- * swappiness, disableOOMKiller, leafWeight, network) fail on v2.  The
- * kernel memory limits are parsed but ignored, as runc does.  Conversions
+ * as in runc; limits that cgroup v2 cannot express (realtime, swappiness,
+ * disableOOMKiller, useHierarchy false, leafWeight, network) fail on v2.
+ * memory.kernel and memory.kernelTCP are parsed but ignored, as runc does.  Conversions
  * follow runc: cpu.shares -> cpu.weight, blkio weight -> io.bfq.weight or
  * io.weight, memory.swap (memory+swap) -> memory.swap.max = swap - limit.
  *
@@ -31,11 +31,18 @@
  * exactly the spec's list applies, and no list at all leaves the devices
  * controller untouched.
  *
+ * Use.  create before the container process exists (the limits are in
+ * force before it runs); then on pure v2 clone3 (CLONE_INTO_CGROUP) with
+ * berth_cgroup_open_dir_fd, elsewhere berth_cgroup_enter (child pid) while
+ * the child waits on its sync pipe, before it execs; serialize into the
+ * state; load + destroy at delete, whatever became of the container.
+ *
  * Stand-in trees.  A root that is not on cgroupfs (a temp directory of plain
  * files, for unit tests) is driven the same way, except that a new
  * directory gets empty copies of its parent's files, as the kernel would
- * populate it, removal deletes those files first, and no eBPF program is
- * attached.  The mode cannot be detected from statfs there: set it.  */
+ * populate it, removal deletes those files first, no eBPF program is
+ * attached and no process is killed.  There the mode is detected from
+ * which cgroup.controllers files exist, or set in the config.  */
 #ifndef BERTH_LINUX_CGROUP_H
 #define BERTH_LINUX_CGROUP_H
 
@@ -58,13 +65,13 @@ enum berth_cgroup_mode
 
 struct berth_cgroup_config
 {
-  const char *id;           /* container id; required */
-  const char *cgroups_path; /* linux.cgroupsPath; NULL or "" for the default */
-  bool systemd;             /* --systemd-cgroup: cgroups_path is slice:prefix:name */
+  const char *id;                          /* container id; required */
+  const char *cgroups_path;                /* linux.cgroupsPath; NULL or "" for the default */
+  bool systemd;                            /* --systemd-cgroup: cgroups_path is slice:prefix:name */
   const struct berth_resources *resources; /* NULL for none */
-  bool default_devices;     /* append runc's always-allowed devices (see above) */
-  const char *root;         /* NULL for /sys/fs/cgroup */
-  enum berth_cgroup_mode mode; /* AUTO: statfs of root and root/unified */
+  bool default_devices;                    /* append runc's always-allowed devices (see above) */
+  const char *root;                        /* NULL for /sys/fs/cgroup */
+  enum berth_cgroup_mode mode;             /* AUTO: statfs of root and root/unified */
 };
 
 struct berth_cgroup;
@@ -157,8 +164,8 @@ int berth_cgroup_oom_kill_count (const struct berth_cgroup *cg, uint64_t *n, ber
  * of memory.events "oom", watched with inotify) occurred since the last
  * read, possibly 0.  Without a memory controller opening fails (ENOTSUP).  */
 struct berth_cgroup_oom_watch;
-int berth_cgroup_oom_watch_open (const struct berth_cgroup *cg,
-                                 struct berth_cgroup_oom_watch **out, berth_error_t *err);
+int berth_cgroup_oom_watch_open (const struct berth_cgroup *cg, struct berth_cgroup_oom_watch **out,
+                                 berth_error_t *err);
 int berth_cgroup_oom_watch_fd (const struct berth_cgroup_oom_watch *w);
 int berth_cgroup_oom_watch_read (struct berth_cgroup_oom_watch *w, uint64_t *events,
                                  berth_error_t *err);

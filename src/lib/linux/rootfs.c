@@ -1,14 +1,17 @@
 /* The container's mount namespace, as the container init builds it:
  * propagation of "/" made slave (or private) so nothing leaks to the host,
- * the rootfs bound onto itself, spec->mounts mounted in order below it,
- * /dev populated (devices.c), pivot_root, then maskedPaths, readonlyPaths,
- * a read-only root and the final rootfsPropagation.
+ * the rootfs bound onto itself, spec->mounts planned and mounted in order
+ * below it, /dev populated (devices.c), pivot_root, then maskedPaths,
+ * readonlyPaths, a read-only root and the final rootfsPropagation.  The
+ * attach steps of tmpfs with tmpcopyup (tmpcopyup.c) and of the cgroup
+ * filesystem (cgroup_mounts.c) live in their own files.
  *
- * Every destination is resolved inside the rootfs by berth_open_in_root,
- * and mount(2) is given "/proc/self/fd/N" of the resolved O_PATH fd, so a
- * symlink in the image (or swapped in concurrently) cannot send a mount
- * onto the host.  A mount's flags, propagation and recursive attributes
- * are applied afterwards on the mount itself, found again the same way.
+ * Every destination is resolved inside the rootfs by berth_open_in_root
+ * (resolve.c), and mount(2) is given "/proc/self/fd/N" of the resolved
+ * O_PATH fd, so a symlink in the image (or swapped in concurrently) cannot
+ * send a mount onto the host.  A mount's flags, propagation and recursive
+ * attributes are applied afterwards on the mount itself, found again the
+ * same way.
  *
  * Propagation: while setting up, "/" is MS_SLAVE|MS_REC (MS_PRIVATE|MS_REC
  * when rootfsPropagation asks for private), as runc does by default; a
@@ -16,12 +19,9 @@
  * new peer group inside the container and never joins the host's.  */
 #include "rootfs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,307 +41,7 @@
 #define ST_NOSYMFOLLOW 0x2000
 #endif
 
-#define MAX_SYMLINKS 40
-#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
-/* Flags a bind remount can change: they belong to the mount, not the
-   filesystem.  */
-#define PER_MOUNT_FLAGS                                                                            \
-  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME | MS_NOSYMFOLLOW | ATIME_FLAGS)
-#define HOST_CGROUP_ROOT "/sys/fs/cgroup"
-
-/* Resolution inside the rootfs.  */
-
-const char *
-berth_fd_path (int fd, char buf[BERTH_FD_PATH_SIZE])
-{
-  snprintf (buf, BERTH_FD_PATH_SIZE, "/proc/self/fd/%d", fd);
-  return buf;
-}
-
-char *
-berth_path_clean (const char *path)
-{
-  char *out = malloc (strlen (path) + 2);
-  size_t o = 1;
-
-  if (out == NULL)
-    return NULL;
-  out[0] = '/';
-  while (*path)
-    {
-      const char *end;
-      size_t n;
-
-      while (*path == '/')
-        path++;
-      if (*path == '\0')
-        break;
-      end = strchrnul (path, '/');
-      n = end - path;
-      if (n == 2 && path[0] == '.' && path[1] == '.')
-        {
-          while (o > 1 && out[o - 1] != '/')
-            o--;
-          if (o > 1)
-            o--;
-        }
-      else if (!(n == 1 && path[0] == '.'))
-        {
-          if (o > 1)
-            out[o++] = '/';
-          memcpy (out + o, path, n);
-          o += n;
-        }
-      path = end;
-    }
-  out[o] = '\0';
-  return out;
-}
-
-/* The directories walked so far; ".." pops one, so it never goes above the
-   root and never depends on where a directory has been moved since.  */
-struct fd_stack
-{
-  int *fds;
-  size_t n;
-  size_t cap;
-};
-
-static void
-fd_stack_clear (struct fd_stack *s)
-{
-  while (s->n > 0)
-    close (s->fds[--s->n]);
-}
-
-static void
-fd_stack_release (struct fd_stack *s)
-{
-  fd_stack_clear (s);
-  free (s->fds);
-}
-
-#define cleanup_fd_stack __attribute__ ((cleanup (fd_stack_release)))
-
-static int
-fd_stack_push (struct fd_stack *s, int fd)
-{
-  if (s->n == s->cap)
-    {
-      size_t cap = s->cap ? s->cap * 2 : 16;
-      int *fds = realloc (s->fds, cap * sizeof (*fds));
-      if (fds == NULL)
-        {
-          close (fd);
-          return -ENOMEM;
-        }
-      s->fds = fds;
-      s->cap = cap;
-    }
-  s->fds[s->n++] = fd;
-  return 0;
-}
-
-static void
-fd_stack_pop (struct fd_stack *s)
-{
-  if (s->n > 0)
-    close (s->fds[--s->n]);
-}
-
-/* Open one component without following it, creating it when asked.  */
-static int
-open_component (int dirfd, const char *name, enum berth_create create)
-{
-  int fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-  if (fd >= 0 || errno != ENOENT || create == BERTH_CREATE_NONE)
-    return fd;
-  if (create == BERTH_CREATE_FILE)
-    {
-      fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd < 0 && errno != EEXIST)
-        return -1;
-      if (fd >= 0)
-        close (fd);
-    }
-  else if (mkdirat (dirfd, name, 0755) < 0 && errno != EEXIST)
-    return -1;
-  return openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-}
-
-static char *
-read_link_fd (int fd)
-{
-  char buf[PATH_MAX];
-  ssize_t n = readlinkat (fd, "", buf, sizeof (buf) - 1);
-
-  if (n < 0)
-    return NULL;
-  buf[n] = '\0';
-  return strdup (buf);
-}
-
-/* Whether nothing but slashes is left.  */
-static bool
-is_last (const char *rest)
-{
-  return rest[strspn (rest, "/")] == '\0';
-}
-
-/* State of one walk: what is left to resolve, and where we are.  */
-struct walk
-{
-  int rootfd;
-  char *todo; /* owned buffer; cursor points into it */
-  char *cursor;
-  struct fd_stack stack;
-  int links;
-};
-
-static void
-walk_release (struct walk *w)
-{
-  free (w->todo);
-  fd_stack_release (&w->stack);
-}
-
-#define cleanup_walk __attribute__ ((cleanup (walk_release)))
-
-static int
-walk_dirfd (const struct walk *w)
-{
-  return w->stack.n ? w->stack.fds[w->stack.n - 1] : w->rootfd;
-}
-
-/* Split off the next component; false when none is left.  */
-static bool
-walk_next (struct walk *w, char **name, char **rest)
-{
-  while (*w->cursor == '/')
-    w->cursor++;
-  if (*w->cursor == '\0')
-    return false;
-  *name = w->cursor;
-  *rest = strchrnul (w->cursor, '/');
-  if (**rest)
-    *(*rest)++ = '\0';
-  w->cursor = *rest;
-  return true;
-}
-
-/* A symlink: go on with its target followed by what was left, from the
-   root when the target is absolute.  Consumes FD.  */
-static int
-walk_follow (struct walk *w, int fd, const char *rest)
-{
-  cleanup_free char *target = read_link_fd (fd);
-  char *next = NULL;
-
-  close (fd);
-  if (target == NULL)
-    return -errno;
-  if (++w->links > MAX_SYMLINKS)
-    return -ELOOP;
-  if (target[0] == '/')
-    fd_stack_clear (&w->stack);
-  if (asprintf (&next, "%s/%s", target, rest) < 0)
-    return -ENOMEM;
-  free (w->todo);
-  w->todo = w->cursor = next;
-  return 0;
-}
-
-/* Resolve one component NAME (REST is what follows it).  */
-static int
-walk_step (struct walk *w, const char *name, const char *rest, enum berth_create create)
-{
-  enum berth_create mode = is_last (rest) ? create : create ? BERTH_CREATE_DIR : BERTH_CREATE_NONE;
-  struct stat st;
-  int fd;
-
-  if (strcmp (name, ".") == 0)
-    return 0;
-  if (strcmp (name, "..") == 0)
-    {
-      fd_stack_pop (&w->stack);
-      return 0;
-    }
-  fd = open_component (walk_dirfd (w), name, mode);
-  if (fd < 0)
-    return -errno;
-  if (fstat (fd, &st) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return -e;
-    }
-  if (S_ISLNK (st.st_mode))
-    return walk_follow (w, fd, rest);
-  if (!is_last (rest) && !S_ISDIR (st.st_mode))
-    {
-      close (fd);
-      return -ENOTDIR;
-    }
-  return fd_stack_push (&w->stack, fd);
-}
-
-/* The component-by-component walk: the authority, and the only way that
-   can create what is missing.  ".." pops the stack of directories walked,
-   so it never goes above the root whatever is renamed meanwhile.  */
-int
-berth_walk_in_root (int rootfd, const char *path, enum berth_create create, berth_error_t *err)
-{
-  cleanup_walk struct walk w = { .rootfd = rootfd, .todo = strdup (path) };
-  char *name, *rest;
-  int r, fd;
-
-  if (w.todo == NULL)
-    return berth_error (err, ENOMEM, "resolve `%s`", path);
-  w.cursor = w.todo;
-  while (walk_next (&w, &name, &rest))
-    {
-      r = walk_step (&w, name, rest, create);
-      if (r < 0)
-        return berth_error (err, -r, "resolve `%s`", path);
-    }
-  if (w.stack.n > 0)
-    return w.stack.fds[--w.stack.n];
-  fd = openat (rootfd, ".", O_PATH | O_CLOEXEC);
-  if (fd < 0)
-    return berth_error (err, errno, "resolve `%s`", path);
-  return fd;
-}
-
-/* openat2(RESOLVE_IN_ROOT) gives the same answer in one call when the path
-   exists; any failure (old kernel, seccomp, missing path) goes to the walk,
-   which is authoritative.  */
-static int
-openat2_in_root (int rootfd, const char *path)
-{
-#ifdef SYS_openat2
-  struct open_how how = {
-    .flags = O_PATH | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  return syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
-#else
-  errno = ENOSYS;
-  return -1;
-#endif
-}
-
-int
-berth_open_in_root (int rootfd, const char *path, enum berth_create create, berth_error_t *err)
-{
-  int fd = openat2_in_root (rootfd, path);
-
-  if (fd >= 0)
-    return fd;
-  return berth_walk_in_root (rootfd, path, create, err);
-}
-
-/* Mount helpers.  */
+/* Mounting onto a resolved fd; shared with tmpcopyup.c and cgroup_mounts.c.  */
 
 static int
 open_rootfs (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
@@ -352,9 +52,9 @@ open_rootfs (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
   return fd;
 }
 
-static int
-mount_on_fd (const char *source, int fd, const char *dest, const char *fstype, unsigned long flags,
-             const char *data, berth_error_t *err)
+int
+berth_mount_on_fd (const char *source, int fd, const char *dest, const char *fstype,
+                   unsigned long flags, const char *data, berth_error_t *err)
 {
   char target[BERTH_FD_PATH_SIZE];
 
@@ -396,8 +96,9 @@ current_mount_flags (int fd, const char *dest, unsigned long *out, berth_error_t
    flags it has now, plus SET, minus CLEAR.  Starting from the current flags
    keeps what the kernel locks in a user namespace (nosuid, nodev, ... of a
    host mount), where dropping them fails with EPERM.  */
-static int
-remount_bind (int fd, const char *dest, unsigned long set, unsigned long clear, berth_error_t *err)
+int
+berth_remount_bind (int fd, const char *dest, unsigned long set, unsigned long clear,
+                    berth_error_t *err)
 {
   char target[BERTH_FD_PATH_SIZE];
   unsigned long flags = 0;
@@ -423,8 +124,8 @@ remount_bind (int fd, const char *dest, unsigned long set, unsigned long clear, 
 
 /* Find the mount just made at DEST again: resolving crosses onto the new
    mount, where the fd used to mount still holds the directory below it.  */
-static int
-reopen_mount (int rootfd, const char *dest, berth_error_t *err)
+int
+berth_reopen_mount (int rootfd, const char *dest, berth_error_t *err)
 {
   struct statx stx;
   cleanup_close int fd = berth_open_in_root (rootfd, dest, BERTH_CREATE_NONE, err);
@@ -464,28 +165,8 @@ set_recursive_attrs (int fd, const char *dest, const struct berth_mount_options 
 
 /* One mount of spec->mounts, planned then executed.  */
 
-enum mount_kind
-{
-  MOUNT_BIND,
-  MOUNT_PROC,
-  MOUNT_SYSFS,
-  MOUNT_CGROUP,
-  MOUNT_TMPFS,
-  MOUNT_OTHER,
-};
-
-struct mount_plan
-{
-  const struct berth_rootfs_ctx *ctx;
-  const struct berth_mount *m;
-  struct berth_mount_options o;
-  char *dest; /* cleaned destination, for checks and messages */
-  enum mount_kind kind;
-  bool did_bind; /* the attach step bind mounted: flags need a remount */
-};
-
 static void
-mount_plan_release (struct mount_plan *p)
+mount_plan_release (struct berth_mount_plan *p)
 {
   berth_mount_options_release (&p->o);
   free (p->dest);
@@ -493,27 +174,27 @@ mount_plan_release (struct mount_plan *p)
 
 #define cleanup_mount_plan __attribute__ ((cleanup (mount_plan_release)))
 
-static enum mount_kind
+static enum berth_mount_kind
 mount_kind_of (const struct berth_mount *m, const struct berth_mount_options *o)
 {
   const char *type = m->type ? m->type : "";
 
   if (o->bind || strcmp (type, "bind") == 0)
-    return MOUNT_BIND;
+    return BERTH_MOUNT_BIND;
   if (strcmp (type, "proc") == 0)
-    return MOUNT_PROC;
+    return BERTH_MOUNT_PROC;
   if (strcmp (type, "sysfs") == 0)
-    return MOUNT_SYSFS;
+    return BERTH_MOUNT_SYSFS;
   if (strcmp (type, "cgroup") == 0)
-    return MOUNT_CGROUP;
+    return BERTH_MOUNT_CGROUP;
   if (strcmp (type, "tmpfs") == 0)
-    return MOUNT_TMPFS;
-  return MOUNT_OTHER;
+    return BERTH_MOUNT_TMPFS;
+  return BERTH_MOUNT_OTHER;
 }
 
 static int
-plan_mount (const struct berth_rootfs_ctx *ctx, const struct berth_mount *m, struct mount_plan *p,
-            berth_error_t *err)
+plan_mount (const struct berth_rootfs_ctx *ctx, const struct berth_mount *m,
+            struct berth_mount_plan *p, berth_error_t *err)
 {
   p->ctx = ctx;
   p->m = m;
@@ -526,13 +207,13 @@ plan_mount (const struct berth_rootfs_ctx *ctx, const struct berth_mount *m, str
   if (p->dest == NULL)
     return berth_error (err, ENOMEM, "mount `%s`", m->destination);
   p->kind = mount_kind_of (m, &p->o);
-  if (p->kind == MOUNT_BIND && m->source == NULL)
+  if (p->kind == BERTH_MOUNT_BIND && m->source == NULL)
     return berth_error (err, EINVAL, "bind mount to `%s` has no source", p->dest);
-  if (p->kind == MOUNT_OTHER && (m->type == NULL || m->type[0] == '\0'))
+  if (p->kind == BERTH_MOUNT_OTHER && (m->type == NULL || m->type[0] == '\0'))
     return berth_error (err, EINVAL, "mount to `%s` has no type and is not a bind mount", p->dest);
   /* /dev is populated after it is mounted: make it read-only only then
      (berth_rootfs_finalize), as runc does.  */
-  if (p->kind != MOUNT_BIND && strcmp (p->dest, "/dev") == 0)
+  if (p->kind != BERTH_MOUNT_BIND && strcmp (p->dest, "/dev") == 0)
     p->o.flags &= ~MS_RDONLY;
   return 0;
 }
@@ -540,7 +221,7 @@ plan_mount (const struct berth_rootfs_ctx *ctx, const struct berth_mount *m, str
 /* What a bind mount's destination must be: a directory, or a file when the
    source is not a directory.  */
 static int
-bind_destination_kind (const struct mount_plan *p, enum berth_create *out, berth_error_t *err)
+bind_destination_kind (const struct berth_mount_plan *p, enum berth_create *out, berth_error_t *err)
 {
   struct stat st;
 
@@ -570,420 +251,86 @@ source_is_proc (const char *source)
    The resolved destination is checked too, so a symlink cannot reach
    /proc under another name.  */
 static int
-check_proc_destination (const struct mount_plan *p, int destfd, berth_error_t *err)
+check_proc_destination (const struct berth_mount_plan *p, int destfd, berth_error_t *err)
 {
   struct statfs sfs;
   bool on_procfs = fstatfs (destfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 
   if (strcmp (p->dest, "/proc") == 0)
     {
-      if (p->kind == MOUNT_PROC || source_is_proc (p->m->source))
+      if (p->kind == BERTH_MOUNT_PROC || source_is_proc (p->m->source))
         return 0;
       return berth_error (err, EPERM, "mount to `/proc`: only a proc filesystem may go there");
     }
   if (!on_procfs && strncmp (p->dest, "/proc/", 6) != 0)
     return 0;
-  if (p->kind == MOUNT_BIND)
+  if (p->kind == BERTH_MOUNT_BIND)
     for (size_t i = 0; i < sizeof (allowed_proc_binds) / sizeof (allowed_proc_binds[0]); i++)
       if (strcmp (p->dest, allowed_proc_binds[i]) == 0)
         return 0;
   return berth_error (err, EPERM, "mount to `%s`: destination is inside /proc", p->dest);
 }
 
-static int
-attach_bind (struct mount_plan *p, const char *source, bool recursive, int destfd,
-             berth_error_t *err)
+int
+berth_mount_attach_bind (struct berth_mount_plan *p, const char *source, bool recursive, int destfd,
+                         berth_error_t *err)
 {
   p->did_bind = true;
-  return mount_on_fd (source, destfd, p->dest, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL, err);
+  return berth_mount_on_fd (source, destfd, p->dest, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL,
+                            err);
 }
 
-static unsigned long
-fs_flags (const struct mount_plan *p)
+unsigned long
+berth_mount_plan_fs_flags (const struct berth_mount_plan *p)
 {
   return p->o.flags & ~(MS_BIND | MS_REC);
 }
 
 static int
-attach_fs (struct mount_plan *p, int destfd, berth_error_t *err)
+attach_fs (struct berth_mount_plan *p, int destfd, berth_error_t *err)
 {
   const char *source = p->m->source ? p->m->source : p->m->type;
-  return mount_on_fd (source, destfd, p->dest, p->m->type, fs_flags (p), p->o.data, err);
+  return berth_mount_on_fd (source, destfd, p->dest, p->m->type, berth_mount_plan_fs_flags (p),
+                            p->o.data, err);
 }
 
 /* sysfs can only be mounted afresh in a network namespace of our own
    (EPERM otherwise in a user namespace): then bind the host's, as runc.  */
 static int
-attach_sysfs (struct mount_plan *p, int destfd, berth_error_t *err)
+attach_sysfs (struct berth_mount_plan *p, int destfd, berth_error_t *err)
 {
   char target[BERTH_FD_PATH_SIZE];
   const char *source = p->m->source ? p->m->source : "sysfs";
 
-  if (mount (source, berth_fd_path (destfd, target), "sysfs", fs_flags (p), p->o.data) == 0)
+  if (mount (source, berth_fd_path (destfd, target), "sysfs", berth_mount_plan_fs_flags (p),
+             p->o.data)
+      == 0)
     return 0;
   if (errno != EPERM)
     return berth_error (err, errno, "mount `%s` to `%s`", source, p->dest);
-  if (attach_bind (p, "/sys", true, destfd, err) < 0)
+  if (berth_mount_attach_bind (p, "/sys", true, destfd, err) < 0)
     return berth_error_wrap (err, "mount `%s` to `%s` failed with EPERM, bind of host /sys", source,
                              p->dest);
   return 0;
 }
 
-/* tmpcopyup.  */
-
-static int copy_dir_contents (int srcfd, int dstfd, berth_error_t *err);
-
 static int
-copy_file_data (int in, int out, const char *name, berth_error_t *err)
-{
-  char buf[65536];
-
-  for (;;)
-    {
-      ssize_t n = read (in, buf, sizeof (buf));
-      int r;
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return berth_error (err, errno, "read `%s`", name);
-      if (n == 0)
-        return 0;
-      r = berth_write_all (out, buf, n);
-      if (r < 0)
-        return berth_error (err, -r, "write `%s`", name);
-    }
-}
-
-static int
-copy_node (int srcdir, int dstdir, const char *name, const struct stat *st, berth_error_t *err)
-{
-  cleanup_close int in = -1;
-  cleanup_close int out = -1;
-  cleanup_free char *target = NULL;
-
-  switch (st->st_mode & S_IFMT)
-    {
-    case S_IFDIR:
-      if (mkdirat (dstdir, name, 0700) < 0)
-        return berth_error (err, errno, "mkdir `%s`", name);
-      in = openat (srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      out = openat (dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (in < 0 || out < 0)
-        return berth_error (err, errno, "open `%s`", name);
-      return copy_dir_contents (in, out, err);
-    case S_IFREG:
-      in = openat (srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (in < 0)
-        return berth_error (err, errno, "open `%s`", name);
-      out = openat (dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (out < 0)
-        return berth_error (err, errno, "create `%s`", name);
-      return copy_file_data (in, out, name, err);
-    case S_IFLNK:
-      in = openat (srcdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      target = in >= 0 ? read_link_fd (in) : NULL;
-      if (target == NULL)
-        return berth_error (err, errno, "readlink `%s`", name);
-      if (symlinkat (target, dstdir, name) < 0)
-        return berth_error (err, errno, "symlink `%s`", name);
-      return 0;
-    default:
-      if (mknodat (dstdir, name, st->st_mode, st->st_rdev) < 0)
-        return berth_error (err, errno, "mknod `%s`", name);
-      return 0;
-    }
-}
-
-/* Owner, then mode (chown clears set-id bits), then times.  */
-static int
-copy_metadata (int dstdir, const char *name, const struct stat *st, berth_error_t *err)
-{
-  struct timespec times[2] = { st->st_atim, st->st_mtim };
-
-  /* In a user namespace an owner outside the mapping (shown as the
-     overflow id) cannot be given: the copy keeps ours.  */
-  if (fchownat (dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL
-      && errno != EPERM)
-    return berth_error (err, errno, "chown `%s`", name);
-  if (!S_ISLNK (st->st_mode) && fchmodat (dstdir, name, st->st_mode & 07777, 0) < 0)
-    return berth_error (err, errno, "chmod `%s`", name);
-  if (utimensat (dstdir, name, times, AT_SYMLINK_NOFOLLOW) < 0)
-    return berth_error (err, errno, "set times of `%s`", name);
-  return 0;
-}
-
-static int
-copy_dir_contents (int srcfd, int dstfd, berth_error_t *err)
-{
-  int fd = dup (srcfd);
-  cleanup_dir DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *de;
-
-  if (dir == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return berth_error (err, errno, "opendir");
-    }
-  while ((errno = 0, de = readdir (dir)))
-    {
-      struct stat st;
-
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (fstatat (srcfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return berth_error (err, errno, "stat `%s`", de->d_name);
-      if (copy_node (srcfd, dstfd, de->d_name, &st, err) < 0
-          || copy_metadata (dstfd, de->d_name, &st, err) < 0)
-        return berth_error_wrap (err, "copy `%s`", de->d_name);
-    }
-  if (errno != 0)
-    return berth_error (err, errno, "readdir");
-  return 0;
-}
-
-static int
-open_dir_of (int pathfd, const char *dest, berth_error_t *err)
-{
-  char path[BERTH_FD_PATH_SIZE];
-  int fd = open (berth_fd_path (pathfd, path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd < 0)
-    return berth_error (err, errno, "open `%s`", dest);
-  return fd;
-}
-
-/* tmpfs with tmpcopyup: what was in the directory is copied into the new
-   tmpfs, then the tmpfs is made read-only if asked.  */
-static int
-attach_tmpfs_copyup (struct mount_plan *p, int rootfd, int destfd, berth_error_t *err)
-{
-  cleanup_close int below = open_dir_of (destfd, p->dest, err);
-  cleanup_close int top = -1;
-  cleanup_close int topdir = -1;
-  const char *source = p->m->source ? p->m->source : "tmpfs";
-  unsigned long flags = fs_flags (p);
-
-  if (below < 0)
-    return berth_error_ret (err);
-  if (mount_on_fd (source, destfd, p->dest, "tmpfs", flags & ~MS_RDONLY, p->o.data, err) < 0)
-    return berth_error_ret (err);
-  top = reopen_mount (rootfd, p->dest, err);
-  if (top < 0)
-    return berth_error_ret (err);
-  topdir = open_dir_of (top, p->dest, err);
-  if (topdir < 0)
-    return berth_error_ret (err);
-  if (copy_dir_contents (below, topdir, err) < 0)
-    return berth_error_wrap (err, "tmpcopyup `%s`", p->dest);
-  if ((flags & MS_RDONLY) && remount_bind (top, p->dest, MS_RDONLY, 0, err) < 0)
-    return berth_error_ret (err);
-  return 0;
-}
-
-/* cgroup.  */
-
-/* The line of /proc/self/cgroup for the hierarchy mounted at
-   /sys/fs/cgroup/NAME: controllers "NAME", "name=NAME", or the v2
-   hierarchy for "unified".  Sets *controllers and *path into TEXT.  */
-static bool
-find_cgroup_hierarchy (char *text, const char *name, const char **controllers, const char **path)
-{
-  for (char *line = text, *next; line && *line; line = next)
-    {
-      char *c, *pth;
-
-      next = strchr (line, '\n');
-      if (next)
-        *next++ = '\0';
-      c = strchr (line, ':');
-      pth = c ? strchr (c + 1, ':') : NULL;
-      if (pth == NULL)
-        continue;
-      *pth++ = '\0';
-      c++;
-      if (strcmp (c, name) == 0 || (strncmp (c, "name=", 5) == 0 && strcmp (c + 5, name) == 0)
-          || (*c == '\0' && strcmp (name, "unified") == 0))
-        {
-          *controllers = c;
-          *path = pth;
-          return true;
-        }
-    }
-  return false;
-}
-
-/* The host directory to bind for a hierarchy: the process's own cgroup when
-   it exists there, like runc, else the hierarchy's root.  */
-static char *
-cgroup_bind_source (const char *name, const char *path)
-{
-  char *source = NULL;
-  struct stat st;
-
-  if (strcmp (path, "/") != 0 && asprintf (&source, HOST_CGROUP_ROOT "/%s%s", name, path) >= 0
-      && stat (source, &st) == 0 && S_ISDIR (st.st_mode))
-    return source;
-  free (source);
-  source = NULL;
-  if (asprintf (&source, HOST_CGROUP_ROOT "/%s", name) < 0)
-    return NULL;
-  return source;
-}
-
-/* One v1 hierarchy (or the hybrid "unified" one) below the tmpfs: mounted
-   afresh in a cgroup namespace of our own, else bound from the host.  */
-static int
-attach_cgroup_hierarchy (struct mount_plan *p, int tmpfsdir, const char *name, char *cgroup_text,
-                         berth_error_t *err)
-{
-  cleanup_free char *cgroups = strdup (cgroup_text);
-  cleanup_free char *source = NULL;
-  cleanup_free char *dest = NULL;
-  cleanup_close int fd = -1;
-  cleanup_close int top = -1;
-  const char *controllers, *path;
-  unsigned long flags = fs_flags (p) & PER_MOUNT_FLAGS;
-
-  if (cgroups == NULL || asprintf (&dest, "%s/%s", p->dest, name) < 0)
-    return berth_error (err, ENOMEM, "mount cgroup `%s`", name);
-  if (!find_cgroup_hierarchy (cgroups, name, &controllers, &path))
-    return 0; /* not a hierarchy this process is in */
-  if (mkdirat (tmpfsdir, name, 0755) < 0 && errno != EEXIST)
-    return berth_error (err, errno, "mkdir `%s`", dest);
-  fd = openat (tmpfsdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return berth_error (err, errno, "open `%s`", dest);
-
-  if (p->ctx->in_new_cgroupns)
-    {
-      char target[BERTH_FD_PATH_SIZE];
-      bool v2 = *controllers == '\0';
-      if (mount ("cgroup", berth_fd_path (fd, target), v2 ? "cgroup2" : "cgroup", flags,
-                 v2 ? NULL : controllers)
-          == 0)
-        return 0;
-    }
-
-  source = cgroup_bind_source (name, path);
-  if (source == NULL)
-    return berth_error (err, ENOMEM, "mount cgroup `%s`", name);
-  if (mount_on_fd (source, fd, dest, NULL, MS_BIND | MS_REC, NULL, err) < 0)
-    return berth_error_ret (err);
-  top = openat (tmpfsdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (top < 0)
-    return berth_error (err, errno, "open `%s`", dest);
-  return remount_bind (top, dest, flags, p->o.clear_flags & PER_MOUNT_FLAGS, err);
-}
-
-static int
-copy_cgroup_symlink (int hostdir, int tmpfsdir, const char *name, berth_error_t *err)
-{
-  char target[PATH_MAX];
-  ssize_t n = readlinkat (hostdir, name, target, sizeof (target) - 1);
-
-  if (n < 0)
-    return berth_error (err, errno, "readlink `" HOST_CGROUP_ROOT "/%s`", name);
-  target[n] = '\0';
-  if (symlinkat (target, tmpfsdir, name) < 0 && errno != EEXIST)
-    return berth_error (err, errno, "symlink `%s`", name);
-  return 0;
-}
-
-/* cgroup v1 host: a tmpfs with one directory per hierarchy of the host's
-   /sys/fs/cgroup, and its symlinks ("cpu" -> "cpu,cpuacct").  */
-static int
-attach_cgroup_v1 (struct mount_plan *p, int rootfd, int destfd, berth_error_t *err)
-{
-  cleanup_free char *cgroups = NULL;
-  cleanup_close int top = -1;
-  cleanup_close int dir = -1;
-  cleanup_dir DIR *host = NULL;
-  unsigned long flags = fs_flags (p) & ~MS_RDONLY;
-  struct dirent *de;
-
-  if (berth_read_file ("/proc/self/cgroup", &cgroups, NULL, err) < 0)
-    return berth_error_ret (err);
-  if (mount_on_fd ("tmpfs", destfd, p->dest, "tmpfs", flags, "mode=755", err) < 0)
-    return berth_error_ret (err);
-  top = reopen_mount (rootfd, p->dest, err);
-  if (top < 0)
-    return berth_error_ret (err);
-  dir = open_dir_of (top, p->dest, err);
-  if (dir < 0)
-    return berth_error_ret (err);
-  host = opendir (HOST_CGROUP_ROOT);
-  if (host == NULL)
-    return berth_error (err, errno, "open `" HOST_CGROUP_ROOT "`");
-  while ((de = readdir (host)))
-    {
-      int r = 0;
-      if (de->d_name[0] == '.')
-        continue;
-      if (de->d_type == DT_LNK)
-        r = copy_cgroup_symlink (dirfd (host), dir, de->d_name, err);
-      else if (de->d_type == DT_DIR)
-        r = attach_cgroup_hierarchy (p, dir, de->d_name, cgroups, err);
-      if (r < 0)
-        return berth_error_wrap (err, "mount `cgroup` to `%s`", p->dest);
-    }
-  if ((p->o.flags & MS_RDONLY) && remount_bind (top, p->dest, MS_RDONLY, 0, err) < 0)
-    return berth_error_ret (err);
-  return 0;
-}
-
-/* cgroup v2 host: mount cgroup2; where that is refused (no cgroup namespace
-   of our own in a user namespace), bind the process's cgroup.  */
-static int
-attach_cgroup_v2 (struct mount_plan *p, int destfd, berth_error_t *err)
-{
-  char target[BERTH_FD_PATH_SIZE];
-  cleanup_free char *cgroups = NULL;
-  cleanup_free char *source = NULL;
-  const char *controllers, *path;
-
-  if (mount ("cgroup2", berth_fd_path (destfd, target), "cgroup2", fs_flags (p), p->o.data) == 0)
-    return 0;
-  if (errno != EPERM && errno != EBUSY)
-    return berth_error (err, errno, "mount `cgroup2` to `%s`", p->dest);
-  if (berth_read_file ("/proc/self/cgroup", &cgroups, NULL, err) < 0)
-    return berth_error_ret (err);
-  if (!find_cgroup_hierarchy (cgroups, "unified", &controllers, &path))
-    path = "/";
-  if (asprintf (&source, HOST_CGROUP_ROOT "%s", strcmp (path, "/") == 0 ? "" : path) < 0)
-    return berth_error (err, ENOMEM, "mount `cgroup2` to `%s`", p->dest);
-  return attach_bind (p, source, true, destfd, err);
-}
-
-static int
-attach_cgroup (struct mount_plan *p, int rootfd, int destfd, berth_error_t *err)
-{
-  struct statfs sfs;
-
-  if (statfs (HOST_CGROUP_ROOT, &sfs) < 0)
-    return berth_error (err, errno, "statfs `" HOST_CGROUP_ROOT "`");
-  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-    return attach_cgroup_v2 (p, destfd, err);
-  return attach_cgroup_v1 (p, rootfd, destfd, err);
-}
-
-static int
-attach_mount (struct mount_plan *p, int rootfd, int destfd, berth_error_t *err)
+attach_mount (struct berth_mount_plan *p, int rootfd, int destfd, berth_error_t *err)
 {
   switch (p->kind)
     {
-    case MOUNT_BIND:
-      return attach_bind (p, p->m->source, p->o.recursive, destfd, err);
-    case MOUNT_SYSFS:
+    case BERTH_MOUNT_BIND:
+      return berth_mount_attach_bind (p, p->m->source, p->o.recursive, destfd, err);
+    case BERTH_MOUNT_SYSFS:
       return attach_sysfs (p, destfd, err);
-    case MOUNT_CGROUP:
-      return attach_cgroup (p, rootfd, destfd, err);
-    case MOUNT_TMPFS:
+    case BERTH_MOUNT_CGROUP:
+      return berth_attach_cgroup (p, rootfd, destfd, err);
+    case BERTH_MOUNT_TMPFS:
       if (p->o.tmpcopyup)
-        return attach_tmpfs_copyup (p, rootfd, destfd, err);
+        return berth_attach_tmpfs_copyup (p, rootfd, destfd, err);
       return attach_fs (p, destfd, err);
-    case MOUNT_PROC:
-    case MOUNT_OTHER:
+    case BERTH_MOUNT_PROC:
+    case BERTH_MOUNT_OTHER:
       break;
     }
   return attach_fs (p, destfd, err);
@@ -992,19 +339,19 @@ attach_mount (struct mount_plan *p, int rootfd, int destfd, berth_error_t *err)
 /* After attaching: a bind only takes its flags on a remount, and
    propagation and recursive attributes are separate calls.  */
 static int
-finish_mount (struct mount_plan *p, int rootfd, berth_error_t *err)
+finish_mount (struct berth_mount_plan *p, int rootfd, berth_error_t *err)
 {
   cleanup_close int top = -1;
   bool remount = p->did_bind && ((p->o.flags | p->o.clear_flags) & PER_MOUNT_FLAGS);
 
   if (!remount && p->o.propagation == 0 && !p->o.rec_attr_set && !p->o.rec_attr_clr)
     return 0;
-  top = reopen_mount (rootfd, p->dest, err);
+  top = berth_reopen_mount (rootfd, p->dest, err);
   if (top < 0)
     return berth_error_ret (err);
   if (remount
-      && remount_bind (top, p->dest, p->o.flags & PER_MOUNT_FLAGS,
-                       p->o.clear_flags & PER_MOUNT_FLAGS, err)
+      && berth_remount_bind (top, p->dest, p->o.flags & PER_MOUNT_FLAGS,
+                             p->o.clear_flags & PER_MOUNT_FLAGS, err)
              < 0)
     return berth_error_ret (err);
   if (p->o.propagation && set_propagation (top, p->dest, p->o.propagation, err) < 0)
@@ -1018,14 +365,14 @@ finish_mount (struct mount_plan *p, int rootfd, berth_error_t *err)
 static int
 mount_one (const struct berth_rootfs_ctx *ctx, const struct berth_mount *m, berth_error_t *err)
 {
-  cleanup_mount_plan struct mount_plan p = { 0 };
+  cleanup_mount_plan struct berth_mount_plan p = { 0 };
   cleanup_close int rootfd = -1;
   cleanup_close int destfd = -1;
   enum berth_create create = BERTH_CREATE_DIR;
 
   if (plan_mount (ctx, m, &p, err) < 0)
     return berth_error_ret (err);
-  if (p.kind == MOUNT_BIND && bind_destination_kind (&p, &create, err) < 0)
+  if (p.kind == BERTH_MOUNT_BIND && bind_destination_kind (&p, &create, err) < 0)
     return berth_error_wrap (err, "mount `%s` to `%s`", m->source, p.dest);
   /* Reopened for each mount: an earlier one may have covered "/".  */
   rootfd = open_rootfs (ctx, err);
@@ -1309,8 +656,8 @@ mask_path (int rootfd, const char *path, berth_error_t *err)
   if (fstat (fd, &st) < 0)
     return berth_error (err, errno, "mask `%s`", path);
   if (S_ISDIR (st.st_mode))
-    return mount_on_fd ("tmpfs", fd, path, "tmpfs", MS_RDONLY, NULL, err);
-  return mount_on_fd ("/dev/null", fd, path, NULL, MS_BIND, NULL, err);
+    return berth_mount_on_fd ("tmpfs", fd, path, "tmpfs", MS_RDONLY, NULL, err);
+  return berth_mount_on_fd ("/dev/null", fd, path, NULL, MS_BIND, NULL, err);
 }
 
 static int
@@ -1329,13 +676,14 @@ readonly_path (int rootfd, const char *path, berth_error_t *err)
     return berth_error_wrap (err, "make `%s` read-only", path);
   {
     char source[BERTH_FD_PATH_SIZE];
-    if (mount_on_fd (berth_fd_path (fd, source), fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+    if (berth_mount_on_fd (berth_fd_path (fd, source), fd, path, NULL, MS_BIND | MS_REC, NULL, err)
+        < 0)
       return berth_error_ret (err);
   }
-  top = reopen_mount (rootfd, path, err);
+  top = berth_reopen_mount (rootfd, path, err);
   if (top < 0)
     return berth_error_ret (err);
-  return remount_bind (top, path, MS_RDONLY, 0, err);
+  return berth_remount_bind (top, path, MS_RDONLY, 0, err);
 }
 
 static int
@@ -1371,7 +719,7 @@ remount_ro (const char *path, berth_error_t *err)
 
   if (fd < 0)
     return berth_error (err, errno, "open `%s`", path);
-  return remount_bind (fd, path, MS_RDONLY, 0, err);
+  return berth_remount_bind (fd, path, MS_RDONLY, 0, err);
 }
 
 /* A /dev asked read-only was mounted writable to be populated.  */

@@ -50,8 +50,7 @@ read_memory (struct parser *p, json_t *v, void *out)
       || read_flagged (p, v, "disableOOMKiller", jr_read_bool, &m->disable_oom_killer,
                        &m->has_disable_oom_killer)
              < 0
-      || read_flagged (p, v, "useHierarchy", jr_read_bool, &m->use_hierarchy,
-                       &m->has_use_hierarchy)
+      || read_flagged (p, v, "useHierarchy", jr_read_bool, &m->use_hierarchy, &m->has_use_hierarchy)
              < 0
       || read_flagged (p, v, "checkBeforeUpdate", jr_read_bool, &m->check_before_update,
                        &m->has_check_before_update)

@@ -131,9 +131,9 @@ struct berth_network_resources
 struct berth_device_rule
 {
   bool allow;
-  char type;     /* 'a' (all, the default), 'b' or 'c' */
-  int64_t major; /* -1 = any (absent) */
-  int64_t minor; /* -1 = any (absent) */
+  char type;      /* 'a' (all, the default), 'b' or 'c' */
+  int64_t major;  /* -1 = any (absent) */
+  int64_t minor;  /* -1 = any (absent) */
   char access[4]; /* a subset of "rwm" in that order; "rwm" when absent */
 };
 

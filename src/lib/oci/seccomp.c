@@ -23,11 +23,11 @@ static const char *const op_names[] = {
 };
 
 static const char *const arch_names[] = {
-  "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",
-  "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",      "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-  "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",      "SCMP_ARCH_S390X",
-  "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",   "SCMP_ARCH_LOONGARCH64",
+  "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+  "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+  "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
 };
 
 /* Bit n of berth_seccomp.flags.  */
@@ -88,7 +88,7 @@ read_name (struct parser *p, json_t *v, const char *const *table, size_t n, cons
 static int
 read_action (struct parser *p, json_t *v, void *out)
 {
-  unsigned i;
+  unsigned i = 0;
 
   if (read_name (p, v, action_names, N_ELEMENTS (action_names), "action", &i) < 0)
     return -1;
@@ -99,7 +99,7 @@ read_action (struct parser *p, json_t *v, void *out)
 static int
 read_op (struct parser *p, json_t *v, void *out)
 {
-  unsigned i;
+  unsigned i = 0;
 
   if (read_name (p, v, op_names, N_ELEMENTS (op_names), "operator", &i) < 0)
     return -1;
@@ -110,7 +110,7 @@ read_op (struct parser *p, json_t *v, void *out)
 static int
 read_arch (struct parser *p, json_t *v, void *out)
 {
-  unsigned i;
+  unsigned i = 0;
 
   if (read_name (p, v, arch_names, N_ELEMENTS (arch_names), "architecture", &i) < 0)
     return -1;
@@ -121,7 +121,7 @@ read_arch (struct parser *p, json_t *v, void *out)
 static int
 read_flag (struct parser *p, json_t *v, void *out)
 {
-  unsigned i;
+  unsigned i = 0;
 
   if (read_name (p, v, flag_names, N_ELEMENTS (flag_names), "flag", &i) < 0)
     return -1;

@@ -94,7 +94,7 @@ struct berth_seccomp_syscall
 struct berth_seccomp
 {
   enum berth_seccomp_action default_action; /* never NOTIFY (checked here) */
-  unsigned default_errno_ret; /* ERRNO and TRACE only: EPERM when absent */
+  unsigned default_errno_ret;               /* ERRNO and TRACE only: EPERM when absent */
   enum berth_seccomp_arch *architectures;
   size_t n_architectures;
   unsigned flags;          /* BERTH_SECCOMP_FLAG_* */

@@ -23,7 +23,10 @@
 
 #include "../cleanup.h"
 #include "../hooks.h"
+#include "../linux/cgroup.h"
+#include "../linux/seccomp_filter.h"
 #include "../linux/terminal.h"
+#include "../oci/seccomp.h"
 #include "../util.h"
 #include "launch.h"
 #include "namespaces.h"
@@ -103,6 +106,7 @@ state_init (struct berth_state *st, const char *id, const char *bundle, const ch
 static void
 state_release (struct berth_state *st)
 {
+  free (st->cgroup);
   free (st->id);
   free (st->oci_version);
   free (st->bundle);
@@ -173,10 +177,26 @@ load_config (const struct berth_create_options *o, struct berth_spec **spec, ber
   return berth_namespaces_validate (*spec, err);
 }
 
+/* The agent at listenerPath gets the listener and the state (creating).  */
+static int
+hand_over_seccomp_listener (int sync_fd, pid_t pid, const struct berth_spec *spec,
+                            struct berth_state *st, berth_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *json = NULL;
+
+  if (berth_recv_fd (sync_fd, &fd, err) < 0)
+    return berth_error_ret (err);
+  st->pid = pid;
+  json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+  return berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
+                                      spec->linux_.seccomp->listener_metadata, err);
+}
+
 /* The runtime side of the setup dialogue, until the init reports ready.  */
 static int
 drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth_state *st,
-            int *terminal_master, berth_error_t *err)
+            const struct berth_cgroup *cg, int *terminal_master, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
@@ -200,6 +220,14 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
           *pid = m->value;
           break;
 
+        case SYNC_CGROUP_REQUEST:
+          /* Before the init mounts or makes its cgroup namespace (on v1
+           * there is no clone into a cgroup).  */
+          if (cg == NULL || berth_cgroup_enter (cg, *pid, err) < 0)
+            return cg ? berth_error_ret (err) : berth_error (err, EPROTO, "no cgroup to join");
+          berth_sync_send (sync_fd, SYNC_CGROUP_JOINED, 0, NULL);
+          break;
+
         case SYNC_HOOKS_REQUEST:
           {
             cleanup_free char *json = NULL;
@@ -221,6 +249,11 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
 
         case SYNC_TERMINAL:
           if (berth_recv_fd (sync_fd, terminal_master, err) < 0)
+            return berth_error_ret (err);
+          break;
+
+        case SYNC_SECCOMP_FD:
+          if (hand_over_seccomp_listener (sync_fd, *pid, spec, st, err) < 0)
             return berth_error_ret (err);
           break;
 
@@ -249,6 +282,8 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
   berth_spec_has_namespace (l->spec, CLONE_NEWPID, &pidns_path);
   l->join_in_init = berth_namespaces_any_join (l->spec, CLONE_NEWPID);
   l->clone_flags = l->join_in_init ? 0 : new_flags;
+  if (l->cgroupns_after_join)
+    l->clone_flags &= ~CLONE_NEWCGROUP;
 
   if (pidns_path && pidns_path[0])
     {
@@ -273,6 +308,35 @@ kill_and_reap (pid_t pid)
     return;
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
+}
+
+/* The container's cgroup, with its limits in force before the init runs.
+ * An unprivileged runtime asked for no limits goes on without one when it
+ * cannot make it (a rootless container on a host that does not delegate
+ * cgroups), as runc does.  */
+static int
+make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_spec *spec,
+             struct berth_cgroup **out, berth_error_t *err)
+{
+  struct berth_cgroup_config cfg = {
+    .id = id,
+    .cgroups_path = spec->linux_.cgroups_path,
+    .systemd = rt->systemd_cgroup,
+    .resources = spec->linux_.resources,
+    .default_devices = geteuid () == 0,
+  };
+  berth_error_t local = NULL;
+
+  *out = NULL;
+  if (berth_cgroup_create (&cfg, out, &local) == 0)
+    return 0;
+  if (geteuid () != 0 && spec->linux_.resources == NULL)
+    {
+      berth_error_release (&local);
+      return 0;
+    }
+  *err = local;
+  return berth_error_wrap (err, "cgroup");
 }
 
 /* What `start` and `status` need to know the init by: its executable
@@ -340,6 +404,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
                   pid_t *pid_out, int *terminal_master, berth_error_t *err)
 {
   cleanup_close int console_fd = -1;
+  struct berth_cgroup *cg = NULL;
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
   cleanup_free char *rootfs = NULL;
@@ -372,6 +437,11 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     return berth_error_ret (err);
 
   state_init (&st, o->id, bundle, rootfs, spec);
+  r = make_cgroup (rt, o->id, spec, &cg, err);
+  if (r < 0)
+    goto fail;
+  if (cg)
+    st.cgroup = berth_cgroup_serialize (cg);
   r = init_identity (&st, err);
   if (r < 0)
     goto fail;
@@ -403,12 +473,21 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .runtime_pid = getpid (),
     .listen_fds = listen_fds_from_env (),
     .console_fd = console_fd,
+    .wait_cgroup = cg != NULL,
+    .cgroupns_after_join = cg && (berth_namespaces_new_flags (spec) & CLONE_NEWCGROUP),
   };
   /* Blocked from before the clone, so a start signal can never be lost.  */
   sigemptyset (&start_set);
   sigaddset (&start_set, BERTH_START_SIGNAL);
   sigprocmask (SIG_BLOCK, &start_set, &l.exec_sigmask);
+  if (spec->linux_.seccomp && berth_seccomp_prepare (spec->linux_.seccomp, &l.seccomp, err) < 0)
+    {
+      r = berth_error_ret (err);
+      close (socks[1]);
+      goto fail;
+    }
   pid = spawn_init (&l, err);
+  berth_seccomp_filter_free (l.seccomp);
   close (socks[1]);
   close (steal_fd (&console_fd));
   if (pid < 0)
@@ -416,7 +495,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       r = pid;
       goto fail;
     }
-  r = drive_init (sync_parent, &pid, spec, &st, terminal_master, err);
+  r = drive_init (sync_parent, &pid, spec, &st, cg, terminal_master, err);
   if (r < 0)
     goto fail;
 
@@ -435,6 +514,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (r < 0)
     goto fail;
   *pid_out = pid;
+  berth_cgroup_free (cg);
   state_release (&st);
   return 0;
 
@@ -442,9 +522,13 @@ fail:
   kill_and_reap (pid);
   {
     berth_error_t ignored = NULL;
+    if (cg)
+      berth_cgroup_destroy (cg, &ignored);
+    berth_error_release (&ignored);
     berth_state_remove (rt->root, o->id, &ignored);
     berth_error_release (&ignored);
   }
+  berth_cgroup_free (cg);
   state_release (&st);
   return r;
 }
@@ -655,6 +739,23 @@ has_own_pidns (pid_t pid)
   return n > 0 && m > 0 && (n != m || memcmp (a, b, n) != 0);
 }
 
+/* Every process of the container: its cgroup when it has one, else its pid
+ * namespace when that is its own.  */
+static void
+signal_all (const struct berth_state *st, int sig)
+{
+  struct berth_cgroup *cg = NULL;
+
+  if (st->cgroup && berth_cgroup_load (st->cgroup, &cg, NULL) == 0)
+    {
+      berth_cgroup_signal_all (cg, sig, NULL);
+      berth_cgroup_free (cg);
+      return;
+    }
+  if (has_own_pidns (st->pid))
+    kill_all_in_pidns (st, sig);
+}
+
 static int
 signal_container (const struct berth_state *st, int sig, bool all, berth_error_t *err)
 {
@@ -662,8 +763,8 @@ signal_container (const struct berth_state *st, int sig, bool all, berth_error_t
 
   if (pidfd < 0 || !berth_state_process_alive (st))
     return berth_error (err, ESRCH, "container `%s` is not running", st->id);
-  if (all && has_own_pidns (st->pid))
-    kill_all_in_pidns (st, sig);
+  if (all)
+    signal_all (st, sig);
   if (pidfd_send_signal_ (pidfd, sig) < 0 && errno != ESRCH)
     return berth_error (err, errno, "kill container `%s`", st->id);
   return 0;
@@ -710,11 +811,23 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
   if (st->status != BERTH_STATUS_STOPPED && !force)
     return berth_error (err, 0, "cannot delete container `%s` that is %s: kill it first or use "
                                 "--force", id, berth_status_name (st->status));
-  if (st->status == BERTH_STATUS_RUNNING || st->status == BERTH_STATUS_CREATED)
+  if (st->status != BERTH_STATUS_STOPPED)
     {
       signal_container (st, SIGKILL, true, NULL);
       if (wait_gone (st, 10000) < 0)
         return berth_error (err, ETIMEDOUT, "container `%s` did not die after SIGKILL", id);
+    }
+  /* Whatever became of the processes, the cgroup goes: destroy kills what
+   * is left (a paused container too) and removes the directories.  */
+  if (st->cgroup)
+    {
+      struct berth_cgroup *cg = NULL;
+      int r = berth_cgroup_load (st->cgroup, &cg, err);
+      if (r == 0)
+        r = berth_cgroup_destroy (cg, err);
+      berth_cgroup_free (cg);
+      if (r < 0)
+        return berth_error_wrap (err, "delete container `%s`", id);
     }
   if (st->poststop.n)
     {

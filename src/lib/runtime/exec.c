@@ -20,8 +20,11 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../linux/lsm_labels.h"
 #include "../linux/process.h"
+#include "../linux/seccomp_filter.h"
 #include "../linux/terminal.h"
+#include "../oci/seccomp.h"
 #include "../oci/spec.h"
 #include "../util.h"
 #include "namespaces.h"
@@ -81,31 +84,23 @@ parse_user (const char *s, struct berth_user *u, berth_error_t *err)
   return 0;
 }
 
-/* The base process for inline args is the container's own (env, user,
- * capabilities, rlimits...), as runc does.  */
+/* The container's config: the base process for inline args (env, user,
+ * capabilities, rlimits... as runc does) and its seccomp profile, which
+ * every exec'd process gets too.  */
 static int
-base_process (const struct berth_state *st, struct berth_process **out, berth_error_t *err)
+load_container_spec (const struct berth_state *st, struct berth_spec **out, berth_error_t *err)
 {
   cleanup_free char *path = NULL;
-  struct berth_spec *spec = NULL;
 
   if (asprintf (&path, "%s/config.json", st->bundle) < 0)
     return berth_error (err, ENOMEM, "exec");
-  if (berth_spec_load (path, &spec, err) < 0)
+  if (berth_spec_load (path, out, err) < 0)
     return berth_error_wrap (err, "exec: the container's config");
-  if (spec->process == NULL)
-    {
-      berth_spec_free (spec);
-      return berth_error (err, 0, "exec: the container's config has no process");
-    }
-  *out = spec->process;
-  spec->process = NULL;
-  berth_spec_free (spec);
   return 0;
 }
 
 static int
-build_process (const struct berth_exec_options *o, const struct berth_state *st,
+build_process (const struct berth_exec_options *o, struct berth_spec *spec,
                struct berth_process **out, berth_error_t *err)
 {
   cleanup_process struct berth_process *p = NULL;
@@ -123,8 +118,9 @@ build_process (const struct berth_exec_options *o, const struct berth_state *st,
       size_t n = berth_strv_len (o->args);
       if (n == 0)
         return berth_error (err, 0, "exec: no command given (args or --process)");
-      if (base_process (st, &p, err) < 0)
-        return berth_error_ret (err);
+      if (spec->process == NULL)
+        return berth_error (err, 0, "exec: the container's config has no process");
+      p = steal_pointer (&spec->process);
       berth_strv_freep (&p->args);
       p->args = calloc (n + 1, sizeof (char *));
       for (size_t i = 0; p->args && i < n; i++)
@@ -202,8 +198,27 @@ struct exec_child
   int sync_fd; /* child's end: error text, or the pty master */
   int console_fd;
   int join_flags;
+  const struct berth_seccomp_filter *seccomp;
   bool setgroups_allowed; /* false in a rootless container's user namespace */
 };
+
+static int
+install_seccomp (struct exec_child *c, berth_error_t *err)
+{
+  int notify_fd = -1;
+
+  if (c->seccomp == NULL)
+    return 0;
+  if (berth_seccomp_install (c->seccomp, &notify_fd, err) < 0)
+    return berth_error_ret (err);
+  if (notify_fd >= 0)
+    {
+      int r = berth_send_fd (c->sync_fd, notify_fd, "seccomp", err);
+      close (notify_fd);
+      return r;
+    }
+  return 0;
+}
 
 static int
 exec_child_setup (struct exec_child *c, berth_error_t *err)
@@ -237,9 +252,17 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     }
   if (chdir (p->cwd) < 0)
     return berth_error (err, errno, "exec: chdir to cwd `%s`", p->cwd);
-  if (berth_process_find_executable (p, &exe, err) < 0
-      || berth_process_set_user (p, c->setgroups_allowed, err) < 0
+  if (berth_process_find_executable (p, &exe, err) < 0)
+    return berth_error_ret (err);
+  /* The same order as the container init (see seccomp_filter.h).  */
+  if (!p->no_new_privileges && install_seccomp (c, err) < 0)
+    return berth_error_ret (err);
+  if (berth_process_set_user (p, c->setgroups_allowed, err) < 0
       || berth_process_apply_capabilities (p, err) < 0)
+    return berth_error_ret (err);
+  if (p->no_new_privileges && install_seccomp (c, err) < 0)
+    return berth_error_ret (err);
+  if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);
   syscall (SYS_close_range, 3 + c->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
@@ -263,9 +286,11 @@ exec_child_main (struct exec_child *c)
 }
 
 /* The child's verdict: EOF (its end closed on exec) is success; a datagram
- * of text is its error; a datagram with an fd is the pty master for us.  */
+ * of text is its error; a datagram with an fd is the pty master for us, or
+ * (named "seccomp") the seccomp listener for the agent.  */
 static int
-await_exec (int sync_fd, int *master, berth_error_t *err)
+await_exec (int sync_fd, int *master, const struct berth_spec *spec, const struct berth_state *st,
+            berth_error_t *err)
 {
   for (;;)
     {
@@ -276,19 +301,28 @@ await_exec (int sync_fd, int *master, berth_error_t *err)
                            .msg_controllen = sizeof (control) };
       struct cmsghdr *cm;
       ssize_t n = recvmsg (sync_fd, &mh, MSG_CMSG_CLOEXEC);
+      int fd;
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return 0;
+      buf[n] = '\0';
       cm = CMSG_FIRSTHDR (&mh);
-      if (cm && cm->cmsg_type == SCM_RIGHTS)
+      if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+        return berth_error (err, 0, "%s", buf);
+      memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+      if (strcmp (buf, "seccomp") == 0 && spec->linux_.seccomp)
         {
-          memcpy (master, CMSG_DATA (cm), sizeof (int));
+          cleanup_free char *json = berth_state_to_json (st, st->status, false);
+          int r = berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
+                                               spec->linux_.seccomp->listener_metadata, err);
+          close (fd);
+          if (r < 0)
+            return r;
           continue;
         }
-      buf[n] = '\0';
-      return berth_error (err, 0, "%s", buf);
+      *master = fd;
     }
 }
 
@@ -325,6 +359,8 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
                       int *exit_status, berth_error_t *err)
 {
   struct berth_state *st = NULL;
+  struct berth_spec *spec = NULL;
+  cleanup_seccomp_filter struct berth_seccomp_filter *filter = NULL;
   cleanup_process struct berth_process *p = NULL;
   cleanup_close int pidfd = -1, root_fd = -1, console_fd = -1, master = -1;
   int socks[2], children_flags, r;
@@ -340,9 +376,18 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
                        berth_status_name (st->status));
       goto out;
     }
-  r = build_process (o, st, &p, err);
+  r = load_container_spec (st, &spec, err);
   if (r < 0)
     goto out;
+  r = build_process (o, spec, &p, err);
+  if (r < 0)
+    goto out;
+  if (spec->linux_.seccomp)
+    {
+      r = berth_seccomp_prepare (spec->linux_.seccomp, &filter, err);
+      if (r < 0)
+        goto out;
+    }
   pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
   snprintf (path, sizeof (path), "/proc/%d/root", st->pid);
   root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -362,7 +407,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
     }
   c = (struct exec_child){ .o = o, .p = p, .pidfd = pidfd, .root_fd = root_fd,
                            .console_fd = console_fd,
-                           .join_flags = namespaces_to_join (st->pid),
+                           .join_flags = namespaces_to_join (st->pid), .seccomp = filter,
                            .setgroups_allowed = berth_userns_setgroups_allowed (st->pid) };
   /* pid and time namespaces apply to children: join them here, the rest in
    * the child, all through the init's pidfd.  */
@@ -379,6 +424,9 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       goto out;
     }
   c.sync_fd = socks[1];
+  /* Cached now: inside the container, /sys is the container's.  */
+  berth_lsm_apparmor_enabled ();
+  berth_lsm_selinux_enabled ();
   pid = fork ();
   if (pid == 0)
     exec_child_main (&c);
@@ -389,7 +437,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       r = berth_error (err, errno, "fork");
       goto out;
     }
-  r = await_exec (socks[0], &master, err);
+  r = await_exec (socks[0], &master, spec, st, err);
   close (socks[0]);
   if (r < 0)
     {
@@ -412,6 +460,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       r = wait_exit_status (pid, exit_status);
     }
 out:
+  berth_spec_free (spec);
   berth_state_free (st);
   return r;
 }

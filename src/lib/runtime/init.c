@@ -22,7 +22,9 @@
 
 #include "../cleanup.h"
 #include "../hooks.h"
+#include "../linux/lsm_labels.h"
 #include "../linux/process.h"
+#include "../linux/seccomp_filter.h"
 #include "../linux/rootfs.h"
 #include "../linux/terminal.h"
 #include "../util.h"
@@ -184,6 +186,30 @@ fail:
   return berth_error_ret (err);
 }
 
+/* Load the container's seccomp filter; a listener fd goes to the runtime,
+ * which hands it to the agent at listenerPath.  */
+static int
+install_seccomp (struct berth_launch *l, berth_error_t *err)
+{
+  int notify_fd = -1;
+
+  if (l->seccomp == NULL)
+    return 0;
+  if (berth_seccomp_install (l->seccomp, &notify_fd, err) < 0)
+    return berth_error_ret (err);
+  if (notify_fd < 0)
+    return 0;
+  /* One sendmsg: the profile may not notify on it, but might on others.  */
+  if (berth_sync_send (l->sync_fd, SYNC_SECCOMP_FD, 0, NULL) < 0
+      || berth_send_fd (l->sync_fd, notify_fd, "seccomp", err) < 0)
+    {
+      close (notify_fd);
+      return berth_error (err, errno, "send seccomp listener to runtime");
+    }
+  close (notify_fd);
+  return 0;
+}
+
 static int
 enter_working_directory (const struct berth_process *p, berth_error_t *err)
 {
@@ -195,6 +221,25 @@ enter_working_directory (const struct berth_process *p, berth_error_t *err)
     return berth_error_wrap (err, "create cwd");
   if (chdir (p->cwd) < 0)
     return berth_error (err, errno, "chdir to cwd `%s`", p->cwd);
+  return 0;
+}
+
+/* Wait until the runtime has put us in the container's cgroup: a cgroup
+ * namespace is rooted where its creator stands, and cgroup mounts show the
+ * cgroup we are in.  */
+static int
+wait_for_cgroup (struct berth_launch *l, berth_error_t *err)
+{
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "cgroup");
+  if (berth_sync_send (l->sync_fd, SYNC_CGROUP_REQUEST, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with runtime");
+  if (berth_sync_expect (l->sync_fd, SYNC_CGROUP_JOINED, m, err) < 0)
+    return berth_error_ret (err);
+  if (l->cgroupns_after_join && unshare (CLONE_NEWCGROUP) < 0)
+    return berth_error (err, errno, "create cgroup namespace");
   return 0;
 }
 
@@ -342,6 +387,11 @@ init_run (struct berth_launch *l, berth_error_t *err)
   if ((new_flags & CLONE_NEWNET) && bring_up_loopback (err) < 0)
     return berth_error_ret (err);
 
+  if (l->wait_cgroup && wait_for_cgroup (l, err) < 0)
+    return berth_error_ret (err);
+  /* Asked now, while /sys is the host's: the answers are cached.  */
+  berth_lsm_apparmor_enabled ();
+  berth_lsm_selinux_enabled ();
   if (berth_rootfs_prepare (&rctx, err) < 0)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
@@ -363,9 +413,15 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_process_find_executable (proc, &exe, err) < 0)
     return berth_error_ret (err);
+  /* Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: install while we
+   * still hold it; with it, as late as possible.  */
+  if (!proc->no_new_privileges && install_seccomp (l, err) < 0)
+    return berth_error_ret (err);
   if (berth_process_set_user (proc, berth_userns_setgroups_allowed (0), err) < 0)
     return berth_error_ret (err);
   if (berth_process_apply_capabilities (proc, err) < 0)
+    return berth_error_ret (err);
+  if (proc->no_new_privileges && install_seccomp (l, err) < 0)
     return berth_error_ret (err);
 
   /* Nothing of the runtime's reaches the user process but stdio and the
@@ -379,6 +435,9 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (l->need_hooks_sync
       && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_created, err) < 0)
+    return berth_error_ret (err);
+  /* Last, so startContainer hooks do not run under the container's label.  */
+  if (berth_lsm_set_exec_label (proc, err) < 0)
     return berth_error_ret (err);
   sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
   return exec_user_process (l, exe, err);

@@ -12,6 +12,8 @@
 #include "../oci/spec.h"
 #include "container.h"
 
+struct berth_seccomp_filter;
+
 enum berth_sync_type
 {
   SYNC_USERNS_READY = 1, /* init -> runtime: write my uid/gid maps */
@@ -22,6 +24,10 @@ enum berth_sync_type
                             sent twice: "creating", then "created" */
   SYNC_READY,            /* init -> runtime: set up, about to wait for start */
   SYNC_TERMINAL,         /* init -> runtime: the pty master follows with SCM_RIGHTS */
+  SYNC_SECCOMP_FD,       /* init -> runtime: the seccomp listener follows with SCM_RIGHTS */
+  SYNC_CGROUP_REQUEST,   /* init -> runtime: put me in the container's cgroup */
+  SYNC_CGROUP_JOINED,    /* runtime -> init: done (then the init makes its cgroup
+                            namespace) */
   SYNC_STATE_SAVED,      /* runtime -> init: the state is on disk; the init then
                             stops dying with the runtime and closes its end */
   SYNC_ERROR,            /* init -> runtime: value = errno, text = message */
@@ -66,6 +72,10 @@ struct berth_launch
   int listen_fds; /* socket activation: LISTEN_FDS passed to the container */
   int console_fd; /* connected --console-socket, or -1: then a terminal's
                      master goes to the runtime over the sync socket */
+  struct berth_seccomp_filter *seccomp; /* compiled before the clone, or NULL */
+  bool wait_cgroup;         /* the runtime puts us in a cgroup: wait for it before
+                               mounting (cgroup mounts show our own cgroup) */
+  bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 
 /* The container init: entered in the cloned child; never returns.  */

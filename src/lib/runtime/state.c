@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../linux/cgroup.h"
 #include "../util.h"
 
 #define STATE_SUFFIX ".json"
@@ -25,6 +26,7 @@ static const char *const status_names[] = {
   [BERTH_STATUS_CREATED] = "created",
   [BERTH_STATUS_RUNNING] = "running",
   [BERTH_STATUS_STOPPED] = "stopped",
+  [BERTH_STATUS_PAUSED] = "paused",
 };
 
 const char *
@@ -181,6 +183,8 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_object_set_new (o, "created", json_string (st->created));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
   json_object_set_new (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
+  if (st->cgroup)
+    json_object_set_new (o, "cgroup", json_string (st->cgroup));
   if (st->poststart.n)
     json_object_set_new (o, "poststart", hooks_to_json (&st->poststart));
   if (st->poststop.n)
@@ -299,6 +303,22 @@ berth_state_process_alive (const struct berth_state *state)
   return start != 0 && !zombie && start == state->pid_start_time;
 }
 
+/* A frozen cgroup makes a running container "paused"; v1 freezer.state or
+ * v2 cgroup.freeze, read through the cgroup subsystem.  */
+static bool
+cgroup_frozen (const struct berth_state *st)
+{
+  struct berth_cgroup *cg = NULL;
+  bool frozen = false;
+
+  if (st->cgroup == NULL || berth_cgroup_load (st->cgroup, &cg, NULL) < 0)
+    return false;
+  if (berth_cgroup_is_frozen (cg, &frozen, NULL) < 0)
+    frozen = false;
+  berth_cgroup_free (cg);
+  return frozen;
+}
+
 static enum berth_status
 derive_status (const struct berth_state *st)
 {
@@ -311,7 +331,7 @@ derive_status (const struct berth_state *st)
   snprintf (path, sizeof (path), "/proc/%d/exe", st->pid);
   if (stat (path, &sb) == 0 && sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
-  return BERTH_STATUS_RUNNING;
+  return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
 }
 
 static struct berth_state *
@@ -346,6 +366,8 @@ state_from_json (json_t *o)
         s->n_annotations++;
       }
     }
+  if (json_string_value (json_object_get (o, "cgroup")))
+    s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")));
   hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
   hooks_from_json (json_object_get (o, "poststop"), &s->poststop);
   return s;
@@ -452,6 +474,7 @@ berth_state_free (struct berth_state *s)
   free (s->rootfs);
   free (s->created);
   free (s->owner);
+  free (s->cgroup);
   for (size_t i = 0; i < s->n_annotations; i++)
     {
       free (s->annotations[i].key);

@@ -20,6 +20,7 @@ enum berth_status
   BERTH_STATUS_CREATED,
   BERTH_STATUS_RUNNING,
   BERTH_STATUS_STOPPED,
+  BERTH_STATUS_PAUSED, /* running, with its cgroup frozen (runc's extra status) */
 };
 
 struct berth_state
@@ -37,6 +38,7 @@ struct berth_state
   uint64_t start_cookie;             /* the value `start` sends with the start signal */
   struct berth_key_value *annotations;
   size_t n_annotations;
+  char *cgroup; /* berth_cgroup_serialize text, NULL when none was made */
   struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
   struct berth_hook_list poststop;
   enum berth_status status; /* derived when loaded, never stored */

@@ -30,8 +30,8 @@
  * container, so listenerPath resolves on the host) then calls
  * berth_seccomp_send_listener with the state JSON ("creating") before it
  * lets the init go on.  */
-#ifndef BERTH_LINUX_SECCOMP_H
-#define BERTH_LINUX_SECCOMP_H
+#ifndef BERTH_SECCOMP_FILTER_H
+#define BERTH_SECCOMP_FILTER_H
 
 #include <stdbool.h>
 

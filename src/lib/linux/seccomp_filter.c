@@ -1,9 +1,9 @@
 /* The container's seccomp filter: libseccomp builds it from the parsed
  * profile and exports the BPF program, which the init loads with one
  * seccomp(2) call; with SCMP_ACT_NOTIFY the listener fd goes to the agent
- * at listenerPath with the container process state.  See seccomp.h for
+ * at listenerPath with the container process state.  See seccomp_filter.h for
  * where the init must install it and why.  */
-#include "seccomp.h"
+#include "seccomp_filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -376,8 +376,9 @@ berth_seccomp_install (const struct berth_seccomp_filter *f, int *notify_fd, ber
   *notify_fd = -1;
   r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog);
   if (r < 0 && errno == EACCES)
-    return berth_error (err, errno, "install seccomp filter (without no_new_privs it needs "
-                                    "CAP_SYS_ADMIN)");
+    return berth_error (err, errno,
+                        "install seccomp filter (without no_new_privs it needs "
+                        "CAP_SYS_ADMIN)");
   if (r < 0)
     return berth_error (err, errno, "install seccomp filter");
   /* Without a listener, TSYNC reports a thread that could not follow by

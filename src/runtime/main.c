@@ -21,7 +21,8 @@ static const struct
   { "spec", cmd_spec, false },     { "create", cmd_create, true }, { "run", cmd_run, true },
   { "exec", cmd_exec, true },      { "start", cmd_start, false },  { "state", cmd_state, false },
   { "kill", cmd_kill, false },     { "delete", cmd_delete, false }, { "list", cmd_list, false },
-  { "features", cmd_features, false },
+  { "features", cmd_features, false }, { "pause", cmd_pause, false },  { "resume", cmd_resume, false },
+  { "ps", cmd_ps, false },         { "update", cmd_update, false }, { "events", cmd_events, false },
 };
 
 static void
@@ -29,7 +30,8 @@ usage (FILE *out)
 {
   fprintf (out, "Usage: berth-runtime [global options] COMMAND [options] [ID]\n\n"
                 "An OCI runtime with runc's command line.\n\n"
-                "Commands: spec, create, start, run, exec, state, kill, delete, list, features\n\n"
+                "Commands: spec, create, start, run, exec, state, kill, delete, list, pause, resume,\n"
+                "          ps, update, events, features\n\n"
                 "Global options:\n"
                 "  --root DIR          state directory (default " DEFAULT_ROOT ")\n"
                 "  --log FILE          also write errors to FILE\n"

@@ -30,6 +30,11 @@ int cmd_kill (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_delete (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_list (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_exec (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_pause (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_resume (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_update (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_events (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_features (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 /* Parse the flags shared by create and run into o; *ok_args is the index

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "../error.h"
 #include "state.h"
 
@@ -82,6 +84,33 @@ struct berth_exec_options
  * it and give its exit status (128+signal when killed).  */
 int berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_options *o,
                           int *exit_status, berth_error_t *err);
+
+struct berth_resources;
+
+/* pause/resume: freeze and thaw the container's cgroup.  */
+int berth_container_pause (const struct berth_runtime *rt, const char *id, berth_error_t *err);
+int berth_container_resume (const struct berth_runtime *rt, const char *id, berth_error_t *err);
+
+/* Every process of the container (caller frees *pids).  */
+int berth_container_pids (const struct berth_runtime *rt, const char *id, pid_t **pids, size_t *n,
+                          berth_error_t *err);
+
+/* Change the limits of a live container (only the fields given).  */
+int berth_container_update (const struct berth_runtime *rt, const char *id,
+                            const struct berth_resources *res, berth_error_t *err);
+
+/* One {"type":"stats","id":..,"data":{..}} event, in runc's shape.  */
+int berth_container_stats (const struct berth_runtime *rt, const char *id, json_t **event,
+                           berth_error_t *err);
+
+/* Event stream: emit gets each event (and owns it); non-zero stops.  */
+typedef int (*berth_event_fn) (json_t *event, void *data);
+int berth_container_events (const struct berth_runtime *rt, const char *id, int interval_ms,
+                            berth_event_fn emit, void *data, berth_error_t *err);
+
+/* Whether the kernel's OOM killer has killed a process of the container.  */
+int berth_container_oom_killed (const struct berth_runtime *rt, const char *id, bool *killed,
+                                berth_error_t *err);
 
 /* Signal name ("KILL", "SIGKILL") or number ("9") to a number; -1 if invalid.  */
 int berth_signal_parse (const char *s);

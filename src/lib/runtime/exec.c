@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../linux/cgroup.h"
 #include "../linux/lsm_labels.h"
 #include "../linux/process.h"
 #include "../linux/seccomp_filter.h"
@@ -199,6 +200,7 @@ struct exec_child
   int console_fd;
   int join_flags;
   const struct berth_seccomp_filter *seccomp;
+  bool wait_cgroup;
   bool setgroups_allowed; /* false in a rootless container's user namespace */
 };
 
@@ -226,6 +228,17 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
   const struct berth_process *p = c->p;
   cleanup_free char *exe = NULL;
 
+  /* Wait until the runtime has put us in the container's cgroup.  */
+  if (c->wait_cgroup)
+    {
+      char go;
+      ssize_t n;
+      do
+        n = recv (c->sync_fd, &go, 1, 0);
+      while (n < 0 && errno == EINTR);
+      if (n != 1)
+        return berth_error (err, EPIPE, "exec: the runtime went away");
+    }
   if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
@@ -362,6 +375,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   struct berth_spec *spec = NULL;
   cleanup_seccomp_filter struct berth_seccomp_filter *filter = NULL;
   cleanup_process struct berth_process *p = NULL;
+  struct berth_cgroup *cg = NULL;
   cleanup_close int pidfd = -1, root_fd = -1, console_fd = -1, master = -1;
   int socks[2], children_flags, r;
   char path[64];
@@ -388,6 +402,9 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       if (r < 0)
         goto out;
     }
+  /* The exec'd process counts against the container's limits.  */
+  if (st->cgroup && (r = berth_cgroup_load (st->cgroup, &cg, err)) < 0)
+    goto out;
   pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
   snprintf (path, sizeof (path), "/proc/%d/root", st->pid);
   root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -408,6 +425,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   c = (struct exec_child){ .o = o, .p = p, .pidfd = pidfd, .root_fd = root_fd,
                            .console_fd = console_fd,
                            .join_flags = namespaces_to_join (st->pid), .seccomp = filter,
+                           .wait_cgroup = cg != NULL,
                            .setgroups_allowed = berth_userns_setgroups_allowed (st->pid) };
   /* pid and time namespaces apply to children: join them here, the rest in
    * the child, all through the init's pidfd.  */
@@ -437,6 +455,19 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       r = berth_error (err, errno, "fork");
       goto out;
     }
+  if (cg)
+    {
+      r = berth_cgroup_enter (cg, pid, err);
+      if (r == 0 && send (socks[0], "g", 1, MSG_NOSIGNAL) != 1)
+        r = berth_error (err, errno, "exec: sync with the process");
+      if (r < 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          close (socks[0]);
+          goto out;
+        }
+    }
   r = await_exec (socks[0], &master, spec, st, err);
   close (socks[0]);
   if (r < 0)
@@ -460,6 +491,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       r = wait_exit_status (pid, exit_status);
     }
 out:
+  berth_cgroup_free (cg);
   berth_spec_free (spec);
   berth_state_free (st);
   return r;

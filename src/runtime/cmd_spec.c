@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "linux/lsm_labels.h"
+#include "oci/seccomp.h"
 #include "oci/spec.h"
 #include "runtime.h"
 #include "util.h"
@@ -54,6 +56,37 @@ cmd_spec (struct cli *cli, int argc, char **argv, berth_error_t *err)
   return 0;
 }
 
+static json_t *strings (const char *const *v);
+
+static json_t *
+seccomp_names (const char *(*name) (unsigned))
+{
+  json_t *a = json_array ();
+  const char *n;
+  for (unsigned i = 0; (n = name (i)) != NULL; i++)
+    json_array_append_new (a, json_string (n));
+  return a;
+}
+
+/* The capability names berth knows (CAP_CHOWN..CAP_CHECKPOINT_RESTORE).  */
+static json_t *
+capability_names (void)
+{
+  static const char *const names[]
+      = { "CAP_CHOWN",           "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+          "CAP_FSETID",          "CAP_KILL",          "CAP_SETGID",          "CAP_SETUID",
+          "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+          "CAP_NET_ADMIN",       "CAP_NET_RAW",       "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
+          "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",     "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
+          "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",
+          "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",      "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
+          "CAP_LEASE",           "CAP_AUDIT_WRITE",   "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
+          "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",     "CAP_SYSLOG",          "CAP_WAKE_ALARM",
+          "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",    "CAP_PERFMON",         "CAP_BPF",
+          "CAP_CHECKPOINT_RESTORE", NULL };
+  return strings (names);
+}
+
 static json_t *
 strings (const char *const *v)
 {
@@ -90,12 +123,18 @@ cmd_features (struct cli *cli, int argc, char **argv, berth_error_t *err)
   json_object_set_new (o, "hooks", strings (hooks));
   json_object_set_new (o, "mountOptions", strings (mount_options));
   json_object_set_new (lx, "namespaces", strings (namespaces));
-  json_object_set_new (lx, "capabilities", json_array ());
-  json_object_set_new (lx, "cgroup", json_pack ("{s:b,s:b,s:b,s:b}", "v1", 0, "v2", 0, "systemd",
-                                                0, "systemdUser", 0));
-  json_object_set_new (lx, "seccomp", json_pack ("{s:b}", "enabled", 0));
-  json_object_set_new (lx, "apparmor", json_pack ("{s:b}", "enabled", 0));
-  json_object_set_new (lx, "selinux", json_pack ("{s:b}", "enabled", 0));
+  json_object_set_new (lx, "capabilities", capability_names ());
+  /* systemd: cgroupsPath in slice:prefix:name form, made on cgroupfs.  */
+  json_object_set_new (lx, "cgroup", json_pack ("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1,
+                                                "systemd", 1, "systemdUser", 0, "rdma", 1));
+  json_object_set_new (lx, "seccomp",
+                       json_pack ("{s:b,s:o,s:o,s:o,s:o}", "enabled", 1, "actions",
+                                  seccomp_names (berth_seccomp_action_name), "operators",
+                                  seccomp_names (berth_seccomp_op_name), "archs",
+                                  seccomp_names (berth_seccomp_arch_name), "knownFlags",
+                                  seccomp_names (berth_seccomp_flag_name)));
+  json_object_set_new (lx, "apparmor", json_pack ("{s:b}", "enabled", berth_lsm_apparmor_enabled ()));
+  json_object_set_new (lx, "selinux", json_pack ("{s:b}", "enabled", berth_lsm_selinux_enabled ()));
   json_object_set_new (lx, "intelRdt", json_pack ("{s:b}", "enabled", 0));
   json_object_set_new (lx, "mountExtensions", json_pack ("{s:{s:b}}", "idmap", "enabled", 0));
   json_object_set_new (o, "linux", lx);

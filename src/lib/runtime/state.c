@@ -319,6 +319,21 @@ cgroup_frozen (const struct berth_state *st)
   return frozen;
 }
 
+/* Until delete removes it, the cgroup remembers an OOM kill.  */
+static bool
+cgroup_oom_killed (const struct berth_state *st)
+{
+  struct berth_cgroup *cg = NULL;
+  uint64_t n = 0;
+
+  if (st->cgroup == NULL || berth_cgroup_load (st->cgroup, &cg, NULL) < 0)
+    return false;
+  if (berth_cgroup_oom_kill_count (cg, &n, NULL) < 0)
+    n = 0;
+  berth_cgroup_free (cg);
+  return n > 0;
+}
+
 static enum berth_status
 derive_status (const struct berth_state *st)
 {
@@ -402,6 +417,8 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
   if (s == NULL)
     return berth_error (err, ENOMEM, "state of `%s`", id);
   s->status = derive_status (s);
+  if (s->status == BERTH_STATUS_STOPPED)
+    s->oom_killed = cgroup_oom_killed (s);
   *out = s;
   return 0;
 }
@@ -500,6 +517,9 @@ berth_state_to_json (const struct berth_state *state, enum berth_status status, 
   if (state->n_annotations > 0)
     json_object_set_new (o, "annotations",
                          annotations_to_json (state->annotations, state->n_annotations));
+  /* Beyond the spec's fields, which it allows: why the container stopped.  */
+  if (status == BERTH_STATUS_STOPPED && state->oom_killed)
+    json_object_set_new (o, "oomKilled", json_true ());
   text = json_dumps (o, pretty ? JSON_INDENT (2) : JSON_COMPACT);
   json_decref (o);
   return text;

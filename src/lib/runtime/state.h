@@ -42,6 +42,7 @@ struct berth_state
   struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
   struct berth_hook_list poststop;
   enum berth_status status; /* derived when loaded, never stored */
+  bool oom_killed;          /* derived: stopped, and its cgroup saw an OOM kill */
 };
 
 const char *berth_status_name (enum berth_status s);

@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 
 BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libcmocka-dev
-TEST_DEPS = bats busybox-static jq iproute2 util-linux bsdutils procps
+TEST_DEPS = bats busybox-static jq iproute2 util-linux bsdutils procps podman containerd uidmap python3
 
 .PHONY: all build deps check demo bench clean format
 

@@ -407,7 +407,7 @@ pm_global() {
 		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file
 		--tmpdir "$PM_DIR/libpod")
 }
-[ -n "${PM_DIR:-}" ] && pm_global
+if [ -n "${PM_DIR:-}" ]; then pm_global; fi
 
 podman_teardown_file() {
 	[ -n "${PM_DIR:-}" ] && [ -d "$PM_DIR" ] || { cl_teardown_file; return 0; }

@@ -814,7 +814,7 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
   if (st->status != BERTH_STATUS_STOPPED)
     {
       signal_container (st, SIGKILL, true, NULL);
-      if (wait_gone (st, 10000) < 0)
+      if (st->status != BERTH_STATUS_PAUSED && wait_gone (st, 10000) < 0)
         return berth_error (err, ETIMEDOUT, "container `%s` did not die after SIGKILL", id);
     }
   /* Whatever became of the processes, the cgroup goes: destroy kills what

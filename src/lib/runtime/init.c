@@ -421,7 +421,9 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_process_apply_capabilities (proc, err) < 0)
     return berth_error_ret (err);
-  if (proc->no_new_privileges && install_seccomp (l, err) < 0)
+  /* A listener must reach the runtime before the handshake ends.  */
+  if (proc->no_new_privileges && l->seccomp && berth_seccomp_filter_uses_notify (l->seccomp)
+      && install_seccomp (l, err) < 0)
     return berth_error_ret (err);
 
   /* Nothing of the runtime's reaches the user process but stdio and the
@@ -435,6 +437,11 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (l->need_hooks_sync
       && berth_hooks_run (&spec->hooks.start_container, "startContainer", state_created, err) < 0)
+    return berth_error_ret (err);
+  /* With no_new_privs the filter goes in as late as it can: the runtime's
+   * own waiting for start needs no place in the container's profile.  */
+  if (proc->no_new_privileges && l->seccomp && !berth_seccomp_filter_uses_notify (l->seccomp)
+      && install_seccomp (l, err) < 0)
     return berth_error_ret (err);
   /* Last, so startContainer hooks do not run under the container's label.  */
   if (berth_lsm_set_exec_label (proc, err) < 0)

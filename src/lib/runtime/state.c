@@ -344,7 +344,10 @@ derive_status (const struct berth_state *st)
     return BERTH_STATUS_STOPPED;
   /* Until it execs the user program, the init runs the runtime's binary.  */
   snprintf (path, sizeof (path), "/proc/%d/exe", st->pid);
-  if (stat (path, &sb) == 0 && sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
+  /* No executable any more: the process is exiting.  */
+  if (stat (path, &sb) < 0)
+    return BERTH_STATUS_STOPPED;
+  if (sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
   return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
 }

@@ -38,6 +38,11 @@ const char *berth_strv_getenv (char *const *env, const char *name);
 /* Parse a decimal integer fully; returns false on junk or overflow.  */
 bool berth_parse_long (const char *s, long *out);
 
+/* Monotonic clock in milliseconds, and a sleep of that unit (for the few
+ * places that must poll the kernel, e.g. a cgroup settling).  */
+long berth_now_ms (void);
+void berth_sleep_ms (long ms);
+
 /* Close every fd >= from, except those in keep (sorted not required).  */
 void berth_close_fds_from (int from);
 

@@ -7,25 +7,10 @@
 #include <time.h>
 
 #include "../cleanup.h"
+#include "../util.h"
 #include "cgroup_internal.h"
 
 #define FREEZE_TIMEOUT_MS 5000
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-pause_ms (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
 
 static const char *
 v2_freeze_dir (const struct berth_cgroup *cg)
@@ -77,7 +62,7 @@ static int
 wait_settled (const struct berth_cgroup *cg, bool frozen, berth_error_t *err)
 {
   const char *v1 = cg_v1_dir (cg, "freezer");
-  long deadline = now_ms () + FREEZE_TIMEOUT_MS;
+  long deadline = berth_now_ms () + FREEZE_TIMEOUT_MS;
 
   for (int round = 0;; round++)
     {
@@ -89,10 +74,10 @@ wait_settled (const struct berth_cgroup *cg, bool frozen, berth_error_t *err)
         return r;
       if (done)
         return 0;
-      if (now_ms () > deadline)
+      if (berth_now_ms () > deadline)
         return berth_error (err, ETIMEDOUT, "%s `%s`: the kernel did not settle in %d s",
                             frozen ? "freeze" : "thaw", cg->path, FREEZE_TIMEOUT_MS / 1000);
-      pause_ms (round < 10 ? 1 : 10);
+      berth_sleep_ms (round < 10 ? 1 : 10);
       if (v1 && round % 10 == 9 && cg_freeze_request (cg, frozen, err) < 0)
         return berth_error_ret (err);
     }

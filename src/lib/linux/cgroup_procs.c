@@ -16,22 +16,6 @@
 
 #define KILL_TIMEOUT_MS 10000
 
-static long
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-pause_ms (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
-
 /* Joining.  */
 
 /* A task still being forked (TASK_NEW) is refused with EINVAL for a moment.  */
@@ -48,7 +32,7 @@ write_pid (const char *dir, pid_t pid, berth_error_t *err)
       if ((*err)->status != EINVAL || attempt == 4)
         return berth_error_ret (err);
       berth_error_release (err);
-      pause_ms (30);
+      berth_sleep_ms (30);
     }
 }
 
@@ -206,7 +190,7 @@ kill_round (const struct berth_cgroup *cg, const pid_t *pids, size_t n, berth_er
 int
 cg_kill_all (const struct berth_cgroup *cg, berth_error_t *err)
 {
-  long deadline = now_ms () + KILL_TIMEOUT_MS;
+  long deadline = berth_now_ms () + KILL_TIMEOUT_MS;
 
   if (cg->fake)
     return 0; /* a stand-in tree lists no real processes */
@@ -220,11 +204,11 @@ cg_kill_all (const struct berth_cgroup *cg, berth_error_t *err)
         return berth_error_ret (err);
       if (n == 0)
         return 0;
-      if (now_ms () > deadline)
+      if (berth_now_ms () > deadline)
         return berth_error (err, EBUSY, "%zu processes (pid %d first) survive SIGKILL in `%s`", n,
                             (int)pids[0], cg->path);
       if (round > 0 && kill_round (cg, pids, n, err) < 0)
         return berth_error_ret (err);
-      pause_ms (round < 10 ? 2 : 20);
+      berth_sleep_ms (round < 10 ? 2 : 20);
     }
 }

@@ -24,113 +24,19 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../oci/names.h"
 #include "../util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Name tables.  */
-
-static const char *const capability_names[] = {
-  [CAP_CHOWN] = "CAP_CHOWN",
-  [CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
-  [CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
-  [CAP_FOWNER] = "CAP_FOWNER",
-  [CAP_FSETID] = "CAP_FSETID",
-  [CAP_KILL] = "CAP_KILL",
-  [CAP_SETGID] = "CAP_SETGID",
-  [CAP_SETUID] = "CAP_SETUID",
-  [CAP_SETPCAP] = "CAP_SETPCAP",
-  [CAP_LINUX_IMMUTABLE] = "CAP_LINUX_IMMUTABLE",
-  [CAP_NET_BIND_SERVICE] = "CAP_NET_BIND_SERVICE",
-  [CAP_NET_BROADCAST] = "CAP_NET_BROADCAST",
-  [CAP_NET_ADMIN] = "CAP_NET_ADMIN",
-  [CAP_NET_RAW] = "CAP_NET_RAW",
-  [CAP_IPC_LOCK] = "CAP_IPC_LOCK",
-  [CAP_IPC_OWNER] = "CAP_IPC_OWNER",
-  [CAP_SYS_MODULE] = "CAP_SYS_MODULE",
-  [CAP_SYS_RAWIO] = "CAP_SYS_RAWIO",
-  [CAP_SYS_CHROOT] = "CAP_SYS_CHROOT",
-  [CAP_SYS_PTRACE] = "CAP_SYS_PTRACE",
-  [CAP_SYS_PACCT] = "CAP_SYS_PACCT",
-  [CAP_SYS_ADMIN] = "CAP_SYS_ADMIN",
-  [CAP_SYS_BOOT] = "CAP_SYS_BOOT",
-  [CAP_SYS_NICE] = "CAP_SYS_NICE",
-  [CAP_SYS_RESOURCE] = "CAP_SYS_RESOURCE",
-  [CAP_SYS_TIME] = "CAP_SYS_TIME",
-  [CAP_SYS_TTY_CONFIG] = "CAP_SYS_TTY_CONFIG",
-  [CAP_MKNOD] = "CAP_MKNOD",
-  [CAP_LEASE] = "CAP_LEASE",
-  [CAP_AUDIT_WRITE] = "CAP_AUDIT_WRITE",
-  [CAP_AUDIT_CONTROL] = "CAP_AUDIT_CONTROL",
-  [CAP_SETFCAP] = "CAP_SETFCAP",
-  [CAP_MAC_OVERRIDE] = "CAP_MAC_OVERRIDE",
-  [CAP_MAC_ADMIN] = "CAP_MAC_ADMIN",
-  [CAP_SYSLOG] = "CAP_SYSLOG",
-  [CAP_WAKE_ALARM] = "CAP_WAKE_ALARM",
-  [CAP_BLOCK_SUSPEND] = "CAP_BLOCK_SUSPEND",
-  [CAP_AUDIT_READ] = "CAP_AUDIT_READ",
-  [CAP_PERFMON] = "CAP_PERFMON",
-  [CAP_BPF] = "CAP_BPF",
-  [CAP_CHECKPOINT_RESTORE] = "CAP_CHECKPOINT_RESTORE",
-};
-
-struct rlimit_name
-{
-  const char *name;
-  int resource;
-};
-
-static const struct rlimit_name rlimit_names[] = {
-  { "RLIMIT_CPU", RLIMIT_CPU },           { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-  { "RLIMIT_DATA", RLIMIT_DATA },         { "RLIMIT_STACK", RLIMIT_STACK },
-  { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },   { "RLIMIT_AS", RLIMIT_AS },
-  { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },     { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-};
-
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
-
-int
-berth_capability_from_name (const char *name)
-{
-  if (name == NULL)
-    return -1;
-  for (size_t i = 0; i < N_ELEMENTS (capability_names); i++)
-    if (capability_names[i] && strcmp (capability_names[i], name) == 0)
-      return (int)i;
-  return -1;
-}
-
-int
-berth_rlimit_from_name (const char *name)
-{
-  if (name == NULL)
-    return -1;
-  for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
-    if (strcmp (rlimit_names[i].name, name) == 0)
-      return rlimit_names[i].resource;
-  return -1;
-}
 
 static const char *
 capability_name (int cap)
 {
-  /* A kernel newer than this table may know more capabilities.  */
-  if (cap >= 0 && (size_t)cap < N_ELEMENTS (capability_names) && capability_names[cap])
-    return capability_names[cap];
-  return "unknown capability";
-}
-
-static const char *
-rlimit_name (int resource)
-{
-  for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
-    if (rlimit_names[i].resource == resource)
-      return rlimit_names[i].name;
-  return "unknown";
+  /* A kernel newer than the table may know more capabilities.  */
+  const char *name = berth_capability_name (cap);
+  return name ? name : "unknown capability";
 }
 
 /* Executable lookup.  */
@@ -227,7 +133,7 @@ apply_rlimit (const struct berth_rlimit *rl, berth_error_t *err)
   };
 
   if (setrlimit (rl->resource, &limit) < 0)
-    return berth_error (err, errno, "setrlimit `%s`", rlimit_name (rl->resource));
+    return berth_error (err, errno, "setrlimit `%s`", berth_rlimit_name (rl->resource));
   return 0;
 }
 

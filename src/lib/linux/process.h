@@ -34,9 +34,7 @@ int berth_process_apply_capabilities (const struct berth_process *process, berth
 int berth_process_exec (const struct berth_process *process, const char *path,
                         berth_error_t *err);
 
-/* Capability name ("CAP_SYS_ADMIN") to number, -1 when unknown (pure).  */
-int berth_capability_from_name (const char *name);
-/* RLIMIT_* name ("RLIMIT_NOFILE") to resource number, -1 when unknown (pure).  */
-int berth_rlimit_from_name (const char *name);
+/* The capability and rlimit name tables (berth_capability_from_name...).  */
+#include "../oci/names.h"
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../oci/spec.h"
 #include "../util.h"
 
 int
@@ -61,6 +62,31 @@ berth_pty_make_controlling (int slave, berth_error_t *err)
       return berth_error (err, errno, "dup pty to fd %d", fd);
   if (slave > 2)
     close (slave);
+  return 0;
+}
+
+int
+berth_terminal_for_process (const struct berth_process *p, int *master_out, char name[64],
+                            berth_error_t *err)
+{
+  cleanup_close int master = -1;
+  int slave = -1;
+
+  if (berth_pty_open (&master, &slave, p->has_console_size ? p->console_height : 0,
+                      p->has_console_size ? p->console_width : 0, err)
+      < 0)
+    return berth_error_ret (err);
+  if (ptsname_r (master, name, 64) != 0)
+    snprintf (name, 64, "/dev/pts/unknown");
+  /* The process owns its terminal, as with a login.  */
+  if (fchown (slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL)
+    {
+      close (slave);
+      return berth_error (err, errno, "chown terminal");
+    }
+  if (berth_pty_make_controlling (slave, err) < 0)
+    return berth_error_ret (err);
+  *master_out = steal_fd (&master);
   return 0;
 }
 

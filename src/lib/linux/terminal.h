@@ -18,6 +18,15 @@ int berth_pty_open (int *master, int *slave, unsigned rows, unsigned cols, berth
  * and stderr of the calling process.  */
 int berth_pty_make_controlling (int slave, berth_error_t *err);
 
+struct berth_process;
+
+/* The terminal of process P: a new pty (P's console size) whose slave is
+ * owned by P's user and becomes our controlling terminal and stdin, stdout
+ * and stderr.  *master is for the caller to hand on; name is the pty's
+ * path ("/dev/pts/N"), which runc sends along with it.  */
+int berth_terminal_for_process (const struct berth_process *p, int *master, char name[64],
+                                berth_error_t *err);
+
 /* Connect to the console socket at path (a unix stream socket).  */
 int berth_console_socket_connect (const char *path, berth_error_t *err);
 

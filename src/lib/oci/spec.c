@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "oci/json_reader.h"
+#include "oci/names.h"
 #include "oci/resources.h"
 #include "oci/seccomp.h"
 #include "util.h"
@@ -37,62 +38,6 @@ static const struct name_value namespace_types[] = {
   { "pid", CLONE_NEWPID },       { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
   { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },     { "user", CLONE_NEWUSER },
   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
-
-static const struct name_value rlimit_types[] = {
-  { "RLIMIT_CPU", RLIMIT_CPU },           { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-  { "RLIMIT_DATA", RLIMIT_DATA },         { "RLIMIT_STACK", RLIMIT_STACK },
-  { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },   { "RLIMIT_AS", RLIMIT_AS },
-  { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },     { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-};
-
-/* Indexed by capability number, without the "CAP_" prefix.  */
-static const char *const capability_names[] = {
-  "CHOWN",
-  "DAC_OVERRIDE",
-  "DAC_READ_SEARCH",
-  "FOWNER",
-  "FSETID",
-  "KILL",
-  "SETGID",
-  "SETUID",
-  "SETPCAP",
-  "LINUX_IMMUTABLE",
-  "NET_BIND_SERVICE",
-  "NET_BROADCAST",
-  "NET_ADMIN",
-  "NET_RAW",
-  "IPC_LOCK",
-  "IPC_OWNER",
-  "SYS_MODULE",
-  "SYS_RAWIO",
-  "SYS_CHROOT",
-  "SYS_PTRACE",
-  "SYS_PACCT",
-  "SYS_ADMIN",
-  "SYS_BOOT",
-  "SYS_NICE",
-  "SYS_RESOURCE",
-  "SYS_TIME",
-  "SYS_TTY_CONFIG",
-  "MKNOD",
-  "LEASE",
-  "AUDIT_WRITE",
-  "AUDIT_CONTROL",
-  "SETFCAP",
-  "MAC_OVERRIDE",
-  "MAC_ADMIN",
-  "SYSLOG",
-  "WAKE_ALARM",
-  "BLOCK_SUSPEND",
-  "AUDIT_READ",
-  "PERFMON",
-  "BPF",
-  "CHECKPOINT_RESTORE",
 };
 
 static const char *const propagation_modes[] = {
@@ -119,17 +64,6 @@ name_of (const struct name_value *table, size_t n, int value)
   return "?";
 }
 
-static int
-capability_from_name (const char *name)
-{
-  if (strncmp (name, "CAP_", 4) != 0)
-    return -1;
-  for (size_t i = 0; i < N_ELEMENTS (capability_names); i++)
-    if (strcmp (capability_names[i], name + 4) == 0)
-      return (int)i;
-  return -1;
-}
-
 /* process.capabilities.  */
 
 static int
@@ -152,7 +86,7 @@ read_capability_set (struct parser *p, json_t *v, void *out)
         jr_path_pop (p, mark);
         return r;
       }
-    cap = capability_from_name (json_string_value (name));
+    cap = berth_capability_from_name (json_string_value (name));
     if (cap >= 0) /* unknown names are ignored, as runc does */
       *mask |= UINT64_C (1) << cap;
   }
@@ -181,14 +115,14 @@ read_capabilities (struct parser *p, json_t *v, void *out)
 static int
 read_rlimit_type (struct parser *p, json_t *v, void *out)
 {
-  const struct name_value *t;
+  int resource;
 
   if (!json_is_string (v))
     return jr_fail (p, NULL, "expected string");
-  t = lookup (rlimit_types, N_ELEMENTS (rlimit_types), json_string_value (v));
-  if (t == NULL)
+  resource = berth_rlimit_from_name (json_string_value (v));
+  if (resource < 0)
     return jr_fail (p, NULL, "unknown rlimit type \"%s\"", json_string_value (v));
-  *(int *)out = t->value;
+  *(int *)out = resource;
   return 0;
 }
 
@@ -222,7 +156,7 @@ read_rlimits (struct parser *p, json_t *v, void *out)
           size_t mark = jr_path_index (p, i);
           int r = jr_fail (
               p, "type", "duplicate rlimit type \"%s\"",
-              name_of (rlimit_types, N_ELEMENTS (rlimit_types), proc->rlimits[i].resource));
+              berth_rlimit_name (proc->rlimits[i].resource));
           jr_path_pop (p, mark);
           return r;
         }

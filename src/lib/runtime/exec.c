@@ -249,18 +249,9 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
   if (p->terminal)
     {
       cleanup_close int master = -1;
-      int slave = -1;
       char name[64];
-      if (berth_pty_open (&master, &slave, p->has_console_size ? p->console_height : 0,
-                          p->has_console_size ? p->console_width : 0, err)
-          < 0)
-        return berth_error_ret (err);
-      if (ptsname_r (master, name, sizeof (name)) != 0)
-        strcpy (name, "/dev/pts/unknown");
-      if (fchown (slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL)
-        return berth_error (err, errno, "chown terminal");
-      if (berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0
-          || berth_pty_make_controlling (slave, err) < 0)
+      if (berth_terminal_for_process (p, &master, name, err) < 0
+          || berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0)
         return berth_error_ret (err);
     }
   if (chdir (p->cwd) < 0)

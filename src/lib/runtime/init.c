@@ -141,49 +141,26 @@ exec_user_process (const struct berth_launch *l, const char *exe, berth_error_t 
 }
 
 /* process.terminal: a pty from the container's own devpts; its master goes
- * to the console socket (or back to the runtime for a foreground run), its
- * slave becomes the process's controlling terminal and stdio.  */
+ * to the console socket (or back to the runtime for a foreground run).  */
 static int
 setup_terminal (struct berth_launch *l, berth_error_t *err)
 {
-  const struct berth_process *p = l->spec->process;
   cleanup_close int master = -1;
-  int slave = -1;
   char name[64];
 
-  if (berth_pty_open (&master, &slave, p->has_console_size ? p->console_height : 0,
-                      p->has_console_size ? p->console_width : 0, err)
-      < 0)
+  if (berth_terminal_for_process (l->spec->process, &master, name, err) < 0)
     return berth_error_ret (err);
-  if (ptsname_r (master, name, sizeof (name)) != 0)
-    snprintf (name, sizeof (name), "/dev/pts/unknown");
-  /* The process owns its terminal, as with a login.  */
-  if (fchown (slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL)
-    {
-      close (slave);
-      return berth_error (err, errno, "chown terminal");
-    }
   if (l->console_fd >= 0)
     {
       if (berth_send_fd (l->console_fd, master, name, err) < 0)
-        goto fail;
+        return berth_error_ret (err);
       close (l->console_fd);
       l->console_fd = -1;
+      return 0;
     }
-  else
-    {
-      if (berth_sync_send (l->sync_fd, SYNC_TERMINAL, 0, NULL) < 0
-          || berth_send_fd (l->sync_fd, master, name, err) < 0)
-        {
-          berth_error (err, errno, "send terminal to runtime");
-          goto fail;
-        }
-    }
-  return berth_pty_make_controlling (slave, err);
-
-fail:
-  close (slave);
-  return berth_error_ret (err);
+  if (berth_sync_send (l->sync_fd, SYNC_TERMINAL, 0, NULL) < 0)
+    return berth_error (err, errno, "send terminal to runtime");
+  return berth_send_fd (l->sync_fd, master, name, err);
 }
 
 /* Load the container's seccomp filter; a listener fd goes to the runtime,

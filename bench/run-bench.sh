@@ -1,12 +1,14 @@
 #!/bin/bash
 # Startup benchmark: `RUNTIME run` of /bin/true on one busybox bundle, RUNS
-# (default 100) times in a row, for berth (build/berth-runtime), crun and runc,
-# with `unshare -fpmuin --mount-proc true` as a baseline; then the peak RSS of
-# one run of each runtime. Everything runs under shared/tools/cgroup-v1-only
-# (the script re-execs itself there) so all runtimes see the same host.
+# (default 100) rounds, for berth (build/berth-runtime), crun and runc, with
+# `unshare -fpmuin --mount-proc true` as a baseline; `exec` of /bin/true into
+# a running container the same way; then the peak RSS of one run of each
+# runtime. Everything runs under shared/tools/cgroup-v1-only (the script
+# re-execs itself there) so all runtimes see the same host.
 #
 # usage (as root): bench/run-bench.sh
 # env: RUNS=100 WARMUP=5 BERTH=path/to/berth-runtime BENCH_JSON=out.json
+# Ratios are of medians.
 #      BENCH_TIMER=loop (plain timed loop even when hyperfine is installed)
 set -uo pipefail
 
@@ -32,6 +34,15 @@ TAG="bench-$$"
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 chmod 0755 "$WORK"
 BUNDLE="$WORK/bundle"
+# The runtimes' state goes on a tmpfs, as /run is on a booted system (this
+# machine has no init to mount one): otherwise the disk's metadata latency,
+# not the runtimes, is what gets measured.  The mount lives in the private
+# mount namespace of cgroup-v1-only and goes with it.
+STATE="$WORK/state"
+mkdir -p "$STATE"
+if [ -n "${BERTH_BENCH_INNER:-}" ]; then
+	mount -t tmpfs -o size=64m berth-bench "$STATE" || true
+fi
 
 # ---------------------------------------------------------------- cleanup ----
 cleanup() {
@@ -39,9 +50,10 @@ cleanup() {
 	for name in berth crun runc; do
 		local rt
 		rt=$(rt_path "$name") || continue
-		[ -d "$WORK/root-$name" ] || continue
-		for id in $(ls "$WORK/root-$name" 2>/dev/null); do
-			timeout 20 "$rt" --root "$WORK/root-$name" delete --force "$id" >/dev/null 2>&1
+		[ -d "$STATE/root-$name" ] || continue
+		for id in $(ls "$STATE/root-$name" 2>/dev/null); do
+			id=${id%.json} # berth keeps ID.json
+			timeout 20 "$rt" --root "$STATE/root-$name" delete --force "$id" >/dev/null 2>&1
 		done
 	done
 	# cgroups named after our containers; under cgroup-v1-only a runtime may
@@ -52,6 +64,7 @@ cleanup() {
 		tmpfs) rm -rf --one-file-system "$d" ;;
 		esac
 	done
+	umount "$STATE" 2>/dev/null
 	rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT
@@ -93,8 +106,6 @@ make_bundle() {
 }
 
 # ---------------------------------------------------------------- measure ----
-use_hyperfine() { [ "${BENCH_TIMER:-}" != loop ] && command -v hyperfine >/dev/null; }
-
 # stats FILE (one duration in seconds per line) -> "mean median min stddev" (ms)
 stats() {
 	sort -g "$1" | awk '{ v[NR] = $1 * 1000; s += v[NR] }
@@ -103,62 +114,28 @@ stats() {
 		      printf "%.2f %.2f %.2f %.2f\n", m, med, v[1], sqrt(d / NR) }'
 }
 
-# bench NAME CMD... : RUNS timed runs; "{i}" in an argument becomes the run
-# number (unique container ids). Writes $WORK/NAME.times; returns non-zero if
-# any run failed.
-bench() {
-	local name=$1 i a
-	shift
-	local -a cmd
-	: >"$WORK/$name.times"
-	# warm-up (page cache, binaries)
-	for ((i = 1; i <= WARMUP; i++)); do
-		cmd=()
-		for a in "$@"; do cmd+=("${a//\{i\}/w$i}"); done
-		"${cmd[@]}" >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
-	done
-	if use_hyperfine; then
-		local -a hf=(hyperfine -N --style none --export-json "$WORK/$name.json")
-		local q
-		q=$(printf '%q ' "$@")
-		q=${q//\\\{i\\\}/\{i\}} # %q escapes the braces of {i}
-		if [[ "$q" == *"{i}"* ]]; then
-			hf+=(--runs 1 -L i "$(seq -s, 1 "$RUNS")")
-		else
-			hf+=(--runs "$RUNS")
-		fi
-		"${hf[@]}" "$q" >"$WORK/$name.hf" 2>&1 </dev/null || { cat "$WORK/$name.hf" >"$WORK/$name.err"; return 1; }
-		jq -r '.results[].times[]' "$WORK/$name.json" >"$WORK/$name.times"
-	else
-		local t0
-		for ((i = 1; i <= RUNS; i++)); do
-			cmd=()
-			for a in "$@"; do cmd+=("${a//\{i\}/$i}"); done
-			t0=$EPOCHREALTIME
-			"${cmd[@]}" >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
-			awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/$name.times"
-		done
-	fi
-}
-
 # peak RSS (KiB) of one run
 peak_rss() {
 	local name=$1 rt=$2
 	[ -x /usr/bin/time ] || { echo "n/a (apt-get install time)"; return; }
-	/usr/bin/time -f %M -o "$WORK/$name.rss" "$rt" --root "$WORK/root-$name" run --bundle "$BUNDLE" "$TAG-$name-rss" \
+	/usr/bin/time -f %M -o "$WORK/$name.rss" "$rt" --root "$STATE/root-$name" run --bundle "$BUNDLE" "$TAG-$name-rss" \
 		>/dev/null 2>&1 </dev/null && tail -n 1 "$WORK/$name.rss" || echo failed
 }
 
 # ---------------------------------------------------------------- main -------
+# Runtimes are measured round-robin (one run of each per round, the order
+# rotating), never one after the other: every container leaves a network
+# namespace for the kernel to tear down in the background, and that backlog
+# slows whatever runs next.  Interleaving gives every runtime the same machine.
 make_bundle
-echo "berth bench: $RUNS x 'run /bin/true' per runtime (warm-up $WARMUP), $(uname -r)"
+echo "berth bench: $RUNS rounds of 'run /bin/true' and 'exec /bin/true', one of each runtime per round (warm-up $WARMUP), $(uname -r)"
 if [ -n "${BERTH_BENCH_INNER:-}" ] && ! grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
 	echo "host view: cgroup v1 only (cgroup-v1-only)"
 fi
-echo "timing: $(use_hyperfine && hyperfine --version || echo 'plain timed loop')"
 echo
 
 declare -A MEAN RSS NOTE
+declare -a RUNNERS=()
 for name in berth crun runc; do
 	rt=$(rt_path "$name")
 	if [ -z "$rt" ]; then
@@ -166,50 +143,102 @@ for name in berth crun runc; do
 		echo "${NOTE[$name]}"
 		continue
 	fi
-	mkdir -p "$WORK/root-$name"
+	mkdir -p "$STATE/root-$name"
 	# one probe run: a runtime that cannot run a container is reported, not timed
 	rc=0
-	timeout 30 "$rt" --root "$WORK/root-$name" run --bundle "$WORK/probe" "$TAG-$name-probe" \
+	timeout 30 "$rt" --root "$STATE/root-$name" run --bundle "$WORK/probe" "$TAG-$name-probe" \
 		>/dev/null 2>"$WORK/$name.err" </dev/null || rc=$?
 	if [ "$rc" -ne 42 ]; then
 		NOTE[$name]="$name failed the probe (exit $rc, want 42): $(head -c 200 "$WORK/$name.err" | tr '\n' ' ')"
 		echo "${NOTE[$name]}"
-		timeout 20 "$rt" --root "$WORK/root-$name" delete --force "$TAG-$name-probe" >/dev/null 2>&1
+		timeout 20 "$rt" --root "$STATE/root-$name" delete --force "$TAG-$name-probe" >/dev/null 2>&1
 		continue
 	fi
-	if bench "$name" "$rt" --root "$WORK/root-$name" run --bundle "$BUNDLE" "$TAG-$name-{i}"; then
-		MEAN[$name]=$(stats "$WORK/$name.times")
-	else
-		NOTE[$name]="$name failed during the runs: $(head -c 200 "$WORK/$name.err" | tr '\n' ' ')"
-		echo "${NOTE[$name]}"
-	fi
-	RSS[$name]=$(peak_rss "$name" "$rt")
+	RUNNERS+=("$name")
 done
-if bench unshare unshare -fpmuin --mount-proc true; then
-	MEAN[unshare]=$(stats "$WORK/unshare.times")
-else
-	NOTE[unshare]="unshare failed: $(head -c 200 "$WORK/unshare.err")"
-	echo "${NOTE[unshare]}"
-fi
 
-# exec of /bin/true into a running container, same runtimes
-for name in berth crun runc; do
-	[ -n "${MEAN[$name]:-}" ] || continue
+# one_run NAME I: time one `run` (or the unshare baseline) into NAME.times
+one_run() {
+	local name=$1 i=$2 rt t0
+	t0=$EPOCHREALTIME
+	if [ "$name" = unshare ]; then
+		unshare -fpmuin --mount-proc true || return 1
+	else
+		rt=$(rt_path "$name")
+		"$rt" --root "$STATE/root-$name" run --bundle "$BUNDLE" "$TAG-$name-$i" >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
+	fi
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/$name.times"
+}
+
+# one_exec NAME: time one exec of /bin/true into NAME's sleeper
+one_exec() {
+	local name=$1 rt t0
 	rt=$(rt_path "$name")
-	id="$TAG-$name-sleeper"
-	if ! timeout 30 "$rt" --root "$WORK/root-$name" run --detach --bundle "$WORK/sleeper" "$id" \
+	t0=$EPOCHREALTIME
+	"$rt" --root "$STATE/root-$name" exec "$TAG-$name-sleeper" /bin/true >/dev/null 2>"$WORK/exec-$name.err" </dev/null || return 1
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/exec-$name.times"
+}
+
+declare -A FAILED
+for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
+# rotated_order I NAME...: NAME... rotated by I, so that over the rounds
+# every runtime follows every other one equally often (what ran just
+# before still has its namespaces torn down in the background).
+rotated_order() {
+	local i=$1
+	shift
+	local -a all=("$@")
+	local n=${#all[@]} k
+	for ((k = 0; k < n; k++)); do echo "${all[$(((i + k) % n))]}"; done
+}
+
+for ((i = 1; i <= WARMUP + RUNS; i++)); do
+	for name in $(rotated_order "$i" "${RUNNERS[@]}" unshare); do
+		[ -n "${FAILED[$name]:-}" ] && continue
+		one_run "$name" "$i" || FAILED[$name]=1
+	done
+	[ "$i" -eq "$WARMUP" ] && for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
+done
+for name in "${RUNNERS[@]}" unshare; do
+	if [ -n "${FAILED[$name]:-}" ]; then
+		NOTE[$name]="$name failed during the runs: $(head -c 200 "$WORK/$name.err" 2>/dev/null | tr '\n' ' ')"
+		echo "${NOTE[$name]}"
+	else
+		MEAN[$name]=$(stats "$WORK/$name.times")
+	fi
+done
+for name in "${RUNNERS[@]}"; do
+	RSS[$name]=$(peak_rss "$name" "$(rt_path "$name")")
+done
+
+# exec of /bin/true into a running container, same rounds
+declare -a EXECERS=()
+for name in "${RUNNERS[@]}"; do
+	rt=$(rt_path "$name")
+	if timeout 30 "$rt" --root "$STATE/root-$name" run --detach --bundle "$WORK/sleeper" "$TAG-$name-sleeper" \
 		>/dev/null 2>"$WORK/exec-$name.err" </dev/null; then
+		EXECERS+=("$name")
+		: >"$WORK/exec-$name.times"
+	else
 		NOTE[exec-$name]="$name could not start the exec target: $(head -c 200 "$WORK/exec-$name.err")"
 		echo "${NOTE[exec-$name]}"
-		continue
 	fi
-	if bench "exec-$name" "$rt" --root "$WORK/root-$name" exec "$id" /bin/true; then
-		MEAN[exec-$name]=$(stats "$WORK/exec-$name.times")
-	else
+done
+for ((i = 1; i <= WARMUP + RUNS; i++)); do
+	for name in $(rotated_order "$i" "${EXECERS[@]}"); do
+		[ -n "${FAILED[exec-$name]:-}" ] && continue
+		one_exec "$name" || FAILED[exec-$name]=1
+	done
+	[ "$i" -eq "$WARMUP" ] && for name in "${EXECERS[@]}"; do : >"$WORK/exec-$name.times"; done
+done
+for name in "${EXECERS[@]}"; do
+	if [ -n "${FAILED[exec-$name]:-}" ]; then
 		NOTE[exec-$name]="$name exec failed: $(head -c 200 "$WORK/exec-$name.err" | tr '\n' ' ')"
 		echo "${NOTE[exec-$name]}"
+	else
+		MEAN[exec-$name]=$(stats "$WORK/exec-$name.times")
 	fi
-	timeout 20 "$rt" --root "$WORK/root-$name" delete --force "$id" >/dev/null 2>&1
+	timeout 20 "$(rt_path "$name")" --root "$STATE/root-$name" delete --force "$TAG-$name-sleeper" >/dev/null 2>&1
 done
 
 echo
@@ -223,10 +252,14 @@ for name in berth crun runc unshare; do
 	fi
 done
 
+# ratios of medians: one slow outlier (a kernel grace period, a page cache
+# miss) moves a mean but not a median
 ratio() {
-	local a=${MEAN[$1]:-} b=${MEAN[$2]:-}
+	local a=${MEAN[$1]:-} b=${MEAN[$2]:-} ma mb
 	if [ -n "$a" ] && [ -n "$b" ]; then
-		awk -v a="${a%% *}" -v b="${b%% *}" 'BEGIN { printf "%.2f", a / b }'
+		read -r _ ma _ <<<"$a"
+		read -r _ mb _ <<<"$b"
+		awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", a / b }'
 	else
 		echo "n/a"
 	fi

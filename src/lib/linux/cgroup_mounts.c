@@ -91,6 +91,8 @@ attach_cgroup_hierarchy (struct berth_mount_plan *p, int tmpfsdir, const char *n
     return berth_error (err, ENOMEM, "mount cgroup `%s`", name);
   if (!find_cgroup_hierarchy (cgroups, name, &controllers, &path))
     return 0; /* not a hierarchy this process is in */
+  if (p->ctx->cgroup_path)
+    path = p->ctx->cgroup_path;
   if (mkdirat (tmpfsdir, name, 0755) < 0 && errno != EEXIST)
     return berth_error (err, errno, "mkdir `%s`", dest);
   fd = openat (tmpfsdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -194,6 +196,8 @@ attach_cgroup_v2 (struct berth_mount_plan *p, int destfd, berth_error_t *err)
     return berth_error_ret (err);
   if (!find_cgroup_hierarchy (cgroups, "unified", &controllers, &path))
     path = "/";
+  if (p->ctx->cgroup_path)
+    path = p->ctx->cgroup_path;
   if (asprintf (&source, HOST_CGROUP_ROOT "%s", strcmp (path, "/") == 0 ? "" : path) < 0)
     return berth_error (err, ENOMEM, "mount `cgroup2` to `%s`", p->dest);
   return berth_mount_attach_bind (p, source, true, destfd, err);

@@ -17,6 +17,9 @@ struct berth_rootfs_ctx
   bool in_new_userns;  /* device nodes cannot be mknod'ed: bind them from the host */
   bool in_new_netns;   /* sysfs can only be mounted fresh in a new net namespace */
   bool in_new_cgroupns;
+  const char *cgroup_path; /* the container's cgroup (same in every hierarchy) when the
+                              runtime is still moving us there: bind that one, not the
+                              one /proc/self/cgroup shows now; NULL: ours */
 };
 
 /* Before pivot_root: make mount propagation private (the seed's leak must not

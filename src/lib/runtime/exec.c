@@ -228,17 +228,6 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
   const struct berth_process *p = c->p;
   cleanup_free char *exe = NULL;
 
-  /* Wait until the runtime has put us in the container's cgroup.  */
-  if (c->wait_cgroup)
-    {
-      char go;
-      ssize_t n;
-      do
-        n = recv (c->sync_fd, &go, 1, 0);
-      while (n < 0 && errno == EINTR);
-      if (n != 1)
-        return berth_error (err, EPIPE, "exec: the runtime went away");
-    }
   if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
@@ -256,6 +245,18 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     }
   if (chdir (p->cwd) < 0)
     return berth_error (err, errno, "exec: chdir to cwd `%s`", p->cwd);
+  /* The runtime moves us into the container's cgroup meanwhile (an RCU
+   * grace period on cgroup v1); it must be done before the program runs.  */
+  if (c->wait_cgroup)
+    {
+      char go;
+      ssize_t n;
+      do
+        n = recv (c->sync_fd, &go, 1, 0);
+      while (n < 0 && errno == EINTR);
+      if (n != 1)
+        return berth_error (err, EPIPE, "exec: the runtime went away");
+    }
   if (berth_process_find_executable (p, &exe, err) < 0)
     return berth_error_ret (err);
   /* The same order as the container init (see seccomp_filter.h).  */

@@ -201,18 +201,28 @@ enter_working_directory (const struct berth_process *p, berth_error_t *err)
   return 0;
 }
 
-/* Wait until the runtime has put us in the container's cgroup: a cgroup
- * namespace is rooted where its creator stands, and cgroup mounts show the
- * cgroup we are in.  */
+/* Moving a process between cgroup v1 hierarchies waits for an RCU grace
+ * period (milliseconds): the runtime does it while we build the rootfs, and
+ * we wait for it only where it matters: before a cgroup namespace (rooted
+ * where its creator stands), before hooks, and before the user process.  */
+static int
+request_cgroup (struct berth_launch *l, berth_error_t *err)
+{
+  if (berth_sync_send (l->sync_fd, SYNC_CGROUP_REQUEST, 0, NULL) < 0)
+    return berth_error (err, errno, "sync with runtime");
+  return 0;
+}
+
 static int
 wait_for_cgroup (struct berth_launch *l, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
+  if (!l->wait_cgroup)
+    return 0;
+  l->wait_cgroup = false;
   if (m == NULL)
     return berth_error (err, ENOMEM, "cgroup");
-  if (berth_sync_send (l->sync_fd, SYNC_CGROUP_REQUEST, 0, NULL) < 0)
-    return berth_error (err, errno, "sync with runtime");
   if (berth_sync_expect (l->sync_fd, SYNC_CGROUP_JOINED, m, err) < 0)
     return berth_error_ret (err);
   if (l->cgroupns_after_join && unshare (CLONE_NEWCGROUP) < 0)
@@ -364,12 +374,17 @@ init_run (struct berth_launch *l, berth_error_t *err)
   if ((new_flags & CLONE_NEWNET) && bring_up_loopback (err) < 0)
     return berth_error_ret (err);
 
-  if (l->wait_cgroup && wait_for_cgroup (l, err) < 0)
+  if (l->wait_cgroup && request_cgroup (l, err) < 0)
     return berth_error_ret (err);
+  if (l->cgroupns_after_join && wait_for_cgroup (l, err) < 0)
+    return berth_error_ret (err);
+  rctx.cgroup_path = l->wait_cgroup ? l->cgroup_path : NULL;
   /* Asked now, while /sys is the host's: the answers are cached.  */
   berth_lsm_apparmor_enabled ();
   berth_lsm_selinux_enabled ();
   if (berth_rootfs_prepare (&rctx, err) < 0)
+    return berth_error_ret (err);
+  if (wait_for_cgroup (l, err) < 0)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
     {

@@ -74,7 +74,8 @@ struct berth_launch
                      master goes to the runtime over the sync socket */
   struct berth_seccomp_filter *seccomp; /* compiled before the clone, or NULL */
   bool wait_cgroup;         /* the runtime puts us in a cgroup: wait for it before
-                               mounting (cgroup mounts show our own cgroup) */
+                               making a cgroup namespace (rooted where we stand) */
+  const char *cgroup_path;  /* that cgroup's path, for the cgroup mounts made meanwhile */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 

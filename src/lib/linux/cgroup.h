@@ -97,6 +97,12 @@ int berth_cgroup_create (const struct berth_cgroup_config *cfg, struct berth_cgr
 /* Move PID into the cgroup of every hierarchy (cgroup.procs).  */
 int berth_cgroup_enter (const struct berth_cgroup *cg, pid_t pid, berth_error_t *err);
 
+/* The calling process (single-threaded) moves itself: on v1 through `tasks`,
+ * which spares the global lock and its RCU grace period that
+ * berth_cgroup_enter of another process waits for.  Needs write access to
+ * the host's cgroupfs (root, not in a new user namespace).  */
+int berth_cgroup_enter_self (const struct berth_cgroup *cg, berth_error_t *err);
+
 /* An O_PATH|O_DIRECTORY|O_CLOEXEC descriptor of the v2 cgroup, for
  * clone3 (CLONE_INTO_CGROUP) (caller closes).  Pure v2 only: elsewhere the
  * v1 hierarchies need berth_cgroup_enter, so this fails with EOPNOTSUPP.  */

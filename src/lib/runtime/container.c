@@ -475,6 +475,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .console_fd = console_fd,
     .wait_cgroup = cg != NULL,
     .cgroup_path = cg ? berth_cgroup_path (cg) : NULL,
+    .cgroup = cg,
     .cgroupns_after_join = cg && (berth_namespaces_new_flags (spec) & CLONE_NEWCGROUP),
   };
   /* Blocked from before the clone, so a start signal can never be lost.  */

@@ -200,7 +200,7 @@ struct exec_child
   int console_fd;
   int join_flags;
   const struct berth_seccomp_filter *seccomp;
-  bool wait_cgroup;
+  const struct berth_cgroup *cgroup;
   bool setgroups_allowed; /* false in a rootless container's user namespace */
 };
 
@@ -228,6 +228,10 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
   const struct berth_process *p = c->p;
   cleanup_free char *exe = NULL;
 
+  /* Into the container's cgroup first, by ourselves: cheap (see
+   * berth_cgroup_enter_self), and we are still root outside its namespaces.  */
+  if (c->cgroup && berth_cgroup_enter_self (c->cgroup, err) < 0)
+    return berth_error_ret (err);
   if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
@@ -245,18 +249,6 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     }
   if (chdir (p->cwd) < 0)
     return berth_error (err, errno, "exec: chdir to cwd `%s`", p->cwd);
-  /* The runtime moves us into the container's cgroup meanwhile (an RCU
-   * grace period on cgroup v1); it must be done before the program runs.  */
-  if (c->wait_cgroup)
-    {
-      char go;
-      ssize_t n;
-      do
-        n = recv (c->sync_fd, &go, 1, 0);
-      while (n < 0 && errno == EINTR);
-      if (n != 1)
-        return berth_error (err, EPIPE, "exec: the runtime went away");
-    }
   if (berth_process_find_executable (p, &exe, err) < 0)
     return berth_error_ret (err);
   /* The same order as the container init (see seccomp_filter.h).  */
@@ -417,7 +409,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   c = (struct exec_child){ .o = o, .p = p, .pidfd = pidfd, .root_fd = root_fd,
                            .console_fd = console_fd,
                            .join_flags = namespaces_to_join (st->pid), .seccomp = filter,
-                           .wait_cgroup = cg != NULL,
+                           .cgroup = cg,
                            .setgroups_allowed = berth_userns_setgroups_allowed (st->pid) };
   /* pid and time namespaces apply to children: join them here, the rest in
    * the child, all through the init's pidfd.  */
@@ -446,19 +438,6 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       close (socks[0]);
       r = berth_error (err, errno, "fork");
       goto out;
-    }
-  if (cg)
-    {
-      r = berth_cgroup_enter (cg, pid, err);
-      if (r == 0 && send (socks[0], "g", 1, MSG_NOSIGNAL) != 1)
-        r = berth_error (err, errno, "exec: sync with the process");
-      if (r < 0)
-        {
-          kill (pid, SIGKILL);
-          waitpid (pid, NULL, 0);
-          close (socks[0]);
-          goto out;
-        }
     }
   r = await_exec (socks[0], &master, spec, st, err);
   close (socks[0]);

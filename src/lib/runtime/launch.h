@@ -13,6 +13,7 @@
 #include "container.h"
 
 struct berth_seccomp_filter;
+struct berth_cgroup;
 
 enum berth_sync_type
 {
@@ -76,6 +77,8 @@ struct berth_launch
   bool wait_cgroup;         /* the runtime puts us in a cgroup: wait for it before
                                making a cgroup namespace (rooted where we stand) */
   const char *cgroup_path;  /* that cgroup's path, for the cgroup mounts made meanwhile */
+  const struct berth_cgroup *cgroup; /* the runtime's, inherited by fork: the init joins
+                                        it itself when it can (see enter_self) */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 

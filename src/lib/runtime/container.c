@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/sched.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -269,6 +270,35 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
     }
 }
 
+/* On pure cgroup v2 the init is born in its cgroup (clone3 with
+ * CLONE_INTO_CGROUP): no migration, and so no wait for the RCU grace
+ * period a migration takes, and its cgroup namespace can come with the
+ * clone.  Returns the pid (0 in the child), or -2 when the plain clone must
+ * do (no v2 cgroup, namespaces joined in the init, or an older kernel).  */
+static pid_t
+clone_into_cgroup (struct berth_launch *l)
+{
+  struct clone_args args = { 0 };
+  bool wait_cgroup = l->wait_cgroup, cgroupns_after_join = l->cgroupns_after_join;
+  pid_t pid;
+
+  if (l->cgroup_dir_fd < 0 || l->join_in_init)
+    return -2;
+  /* What the child finds in its copy of l: nothing left to join.  */
+  l->wait_cgroup = false;
+  l->cgroupns_after_join = false;
+  args.flags = (uint64_t) (l->clone_flags | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
+               | CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (uint64_t) l->cgroup_dir_fd;
+  pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  if (pid >= 0)
+    return pid;
+  l->wait_cgroup = wait_cgroup;
+  l->cgroupns_after_join = cgroupns_after_join;
+  return -2;
+}
+
 /* Clone the container init.  Namespaces made by clone when possible (one
  * syscall, and a new user namespace then owns all the others).  */
 static pid_t
@@ -291,7 +321,9 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
       if (berth_namespace_enter (pidns_path, CLONE_NEWPID, err) < 0)
         return berth_error_ret (err);
     }
-  pid = (pid_t) syscall (SYS_clone, l->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = clone_into_cgroup (l);
+  if (pid == -2)
+    pid = (pid_t) syscall (SYS_clone, l->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid == 0)
     berth_init_main (l);
   if (pid < 0)
@@ -404,6 +436,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
                   pid_t *pid_out, int *terminal_master, berth_error_t *err)
 {
   cleanup_close int console_fd = -1;
+  cleanup_close int cgroup_dir_fd = -1;
   struct berth_cgroup *cg = NULL;
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
@@ -477,7 +510,11 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .cgroup_path = cg ? berth_cgroup_path (cg) : NULL,
     .cgroup = cg,
     .cgroupns_after_join = cg && (berth_namespaces_new_flags (spec) & CLONE_NEWCGROUP),
+    .cgroup_dir_fd = -1,
   };
+  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
+      && berth_cgroup_open_dir_fd (cg, &cgroup_dir_fd, NULL) == 0)
+    l.cgroup_dir_fd = cgroup_dir_fd;
   /* Blocked from before the clone, so a start signal can never be lost.  */
   sigemptyset (&start_set);
   sigaddset (&start_set, BERTH_START_SIGNAL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -351,6 +352,28 @@ wait_exit_status (pid_t pid, int *exit_status)
   return 0;
 }
 
+/* On pure cgroup v2 the process is born in the container's cgroup (clone3
+ * with CLONE_INTO_CGROUP: no migration); elsewhere it joins it itself.  */
+static pid_t
+fork_into_cgroup (struct exec_child *c, const struct berth_cgroup *cg)
+{
+  cleanup_close int dirfd = -1;
+  struct clone_args args = { .exit_signal = SIGCHLD, .flags = CLONE_INTO_CGROUP };
+  pid_t pid;
+
+  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
+      && berth_cgroup_open_dir_fd (cg, &dirfd, NULL) == 0)
+    {
+      args.cgroup = (uint64_t) dirfd;
+      c->cgroup = NULL;
+      pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+      if (pid >= 0)
+        return pid;
+      c->cgroup = cg;
+    }
+  return fork ();
+}
+
 int
 berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_options *o,
                       int *exit_status, berth_error_t *err)
@@ -429,7 +452,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   /* Cached now: inside the container, /sys is the container's.  */
   berth_lsm_apparmor_enabled ();
   berth_lsm_selinux_enabled ();
-  pid = fork ();
+  pid = fork_into_cgroup (&c, cg);
   if (pid == 0)
     exec_child_main (&c);
   close (socks[1]);

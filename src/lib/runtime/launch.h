@@ -79,6 +79,7 @@ struct berth_launch
   const char *cgroup_path;  /* that cgroup's path, for the cgroup mounts made meanwhile */
   const struct berth_cgroup *cgroup; /* the runtime's, inherited by fork: the init joins
                                         it itself when it can (see enter_self) */
+  int cgroup_dir_fd;                 /* pure v2: clone3 puts the init straight in it */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 

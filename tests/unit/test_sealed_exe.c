@@ -29,29 +29,7 @@
 #define MARKER "_BERTH_SEALED_EXE"
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-/* cmocka's skip() reads as a failure to meson's TAP parser: return instead. */
-#define REQUIRE_ROOT()                                                                             \
-  do                                                                                               \
-    {                                                                                              \
-      if (geteuid () != 0)                                                                         \
-        {                                                                                          \
-          print_message ("# skipped: needs root\n");                                               \
-          return;                                                                                  \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
-
-#define CHECK(cond)                                                                                \
-  do                                                                                               \
-    {                                                                                              \
-      if (!(cond))                                                                                 \
-        {                                                                                          \
-          fprintf (stderr, "helper check failed at line %d: %s (errno %d)\n", __LINE__, #cond,     \
-                   errno);                                                                         \
-          return 1;                                                                                \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
+#include "testutil.h"
 
 /* The helper's side.  */
 

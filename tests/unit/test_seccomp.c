@@ -35,29 +35,7 @@
 #include "oci/spec.h"
 #include "util.h"
 
-/* cmocka's skip() reads as a failure to meson's TAP parser: return instead. */
-#define REQUIRE_ROOT()                                                                             \
-  do                                                                                               \
-    {                                                                                              \
-      if (geteuid () != 0)                                                                         \
-        {                                                                                          \
-          print_message ("# skipped: needs root\n");                                               \
-          return;                                                                                  \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
-
-#define CHECK(cond)                                                                                \
-  do                                                                                               \
-    {                                                                                              \
-      if (!(cond))                                                                                 \
-        {                                                                                          \
-          fprintf (stderr, "child check failed at line %d: %s (errno %d)\n", __LINE__, #cond,      \
-                   errno);                                                                         \
-          return 1;                                                                                \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
+#include "testutil.h"
 
 /* A config.json around PROFILE (JSON with single quotes for readability).  */
 static char *

@@ -122,6 +122,23 @@ test_creating_while_empty (void **s)
 }
 
 static void
+test_crashed_create_locks_as_stopped (void **s)
+{
+  berth_error_t err = NULL;
+  struct berth_state *got = NULL;
+  int fd, lfd;
+  (void) s;
+
+  /* A create that died before writing its state: the lock is free.  */
+  assert_int_equal (berth_state_reserve (root, "dead", &fd, &err), 0);
+  close (fd);
+  assert_int_equal (berth_state_lock (root, "dead", &lfd, &got, &err), 0);
+  assert_int_equal (got->status, BERTH_STATUS_STOPPED);
+  berth_state_free (got);
+  close (lfd);
+}
+
+static void
 test_save_load_roundtrip (void **s)
 {
   berth_error_t err = NULL;
@@ -272,6 +289,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_reserve_twice_fails, setup, teardown),
     cmocka_unit_test_setup_teardown (test_reserve_reuses_crashed, setup, teardown),
     cmocka_unit_test_setup_teardown (test_creating_while_empty, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_crashed_create_locks_as_stopped, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_load_roundtrip, setup, teardown),
     cmocka_unit_test (test_zombie_is_stopped),
     cmocka_unit_test_setup_teardown (test_load_missing, setup, teardown),

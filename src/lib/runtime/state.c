@@ -468,6 +468,10 @@ berth_state_lock (const char *root, const char *id, int *fd_out, struct berth_st
     return berth_error (err, ENOENT, "container `%s` does not exist", id);
   if (load_from_fd (fd, id, out, err) < 0)
     return berth_error_ret (err);
+  /* We hold the lock, so no create is writing this state: an incomplete
+   * one is what a create that crashed left, and nothing runs.  */
+  if ((*out)->status == BERTH_STATUS_CREATING)
+    (*out)->status = BERTH_STATUS_STOPPED;
   *fd_out = steal_fd (&fd);
   return 0;
 }

@@ -345,3 +345,36 @@ share_dir() {
 	[[ "$(jq -r .ociVersionMin <<<"$output")" == 1.* ]]
 	[[ "$(jq -r .ociVersionMax <<<"$output")" == 1.* ]]
 }
+
+@test "a create killed -9 mid-way leaves nothing running, and its leftovers are cleaned by delete and by a new create" {
+	[ "$RUNTIME_NAME" = berth-runtime ] || skip "berth's crash recovery"
+	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "3"]}]'
+	set_args sleep 300
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	# the cgroup exists while the hook runs: the runtime is half-way
+	wait_for test -d "/sys/fs/cgroup/pids/$CID"
+	local rt_pid
+	# the runtime, not `timeout` around it nor the init it forked (higher pid)
+	rt_pid=$(pgrep -f -- "^$RUNTIME --root .* create --bundle $BUNDLE $CID" | head -1)
+	[ -n "$rt_pid" ]
+	kill -9 "$rt_pid"
+	wait || true
+	[ "$(state_of "$CID" status)" = creating ]
+	# the container init died with it (nothing left in its cgroup)
+	wait_for eval '[ -z "$(cat /sys/fs/cgroup/pids/'"$CID"'/cgroup.procs 2>/dev/null)" ]'
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup/pids/$CID" ]
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	# and the same kill, then a new create of the same ID, which takes over
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	wait_for test -d "/sys/fs/cgroup/pids/$CID"
+	rt_pid=$(pgrep -f -- "^$RUNTIME --root .* create --bundle $BUNDLE $CID" | head -1)
+	kill -9 "$rt_pid"
+	wait || true
+	cfg 'del(.hooks)'
+	run create_ctr
+	[ "$status" -eq 0 ]
+	[ "$(state_of "$CID" status)" = created ]
+}

@@ -474,7 +474,15 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (r < 0)
     goto fail;
   if (cg)
-    st.cgroup = berth_cgroup_serialize (cg);
+    {
+      /* If we die now, a later create or delete still finds the cgroup.  */
+      st.cgroup = berth_cgroup_serialize (cg);
+      st.creating = true;
+      r = berth_state_save (state_fd, &st, err);
+      st.creating = false;
+      if (r < 0)
+        goto fail;
+    }
   r = init_identity (&st, err);
   if (r < 0)
     goto fail;

@@ -77,15 +77,35 @@ open_root (const char *root, bool create, berth_error_t *err)
   return fd;
 }
 
-/* A state file that holds a whole JSON object: a finished create.  */
+static struct berth_state *state_from_json (json_t *o);
+
+/* Whether an unlocked state file is a finished create's.  Otherwise a
+ * create crashed: remove the cgroup its early record names.  */
 static bool
-state_file_complete (int fd)
+state_file_finished (int fd)
 {
-  char c;
-  struct stat st;
-  if (fstat (fd, &st) < 0 || st.st_size < 2)
+  cleanup_free char *text = NULL;
+  struct berth_state *st;
+  size_t len;
+  json_t *o;
+  bool finished;
+
+  if (berth_read_fd (fd, &text, &len, NULL) < 0 || (o = json_loadb (text, len, 0, NULL)) == NULL)
     return false;
-  return pread (fd, &c, 1, st.st_size - 1) == 1 && c == '}';
+  st = state_from_json (o);
+  json_decref (o);
+  if (st == NULL)
+    return false;
+  finished = !st->creating;
+  if (!finished && st->cgroup)
+    {
+      struct berth_cgroup *cg = NULL;
+      if (berth_cgroup_load (st->cgroup, &cg, NULL) == 0)
+        berth_cgroup_destroy (cg, NULL);
+      berth_cgroup_free (cg);
+    }
+  berth_state_free (st);
+  return finished;
 }
 
 int
@@ -110,7 +130,7 @@ berth_state_reserve (const char *root, const char *id, int *fd_out, berth_error_
   if (fd < 0 && errno == EEXIST)
     {
       cleanup_close int old = openat (rootfd, name, O_RDWR | O_CLOEXEC);
-      if (old < 0 || flock (old, LOCK_EX | LOCK_NB) < 0 || state_file_complete (old))
+      if (old < 0 || flock (old, LOCK_EX | LOCK_NB) < 0 || state_file_finished (old))
         return berth_error (err, EEXIST, "container `%s` already exists", id);
       /* A create crashed before it wrote the state: take the file over.  */
       if (ftruncate (old, 0) < 0)
@@ -185,6 +205,8 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_object_set_new (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   if (st->cgroup)
     json_object_set_new (o, "cgroup", json_string (st->cgroup));
+  if (st->creating)
+    json_object_set_new (o, "creating", json_true ());
   if (st->poststart.n)
     json_object_set_new (o, "poststart", hooks_to_json (&st->poststart));
   if (st->poststop.n)
@@ -384,6 +406,7 @@ state_from_json (json_t *o)
         s->n_annotations++;
       }
     }
+  s->creating = json_is_true (json_object_get (o, "creating"));
   if (json_string_value (json_object_get (o, "cgroup")))
     s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")));
   hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
@@ -419,6 +442,12 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
   json_decref (o);
   if (s == NULL)
     return berth_error (err, ENOMEM, "state of `%s`", id);
+  if (s->creating)
+    {
+      s->status = BERTH_STATUS_CREATING;
+      *out = s;
+      return 0;
+    }
   s->status = derive_status (s);
   if (s->status == BERTH_STATUS_STOPPED)
     s->oom_killed = cgroup_oom_killed (s);

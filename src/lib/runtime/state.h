@@ -41,6 +41,8 @@ struct berth_state
   char *cgroup; /* berth_cgroup_serialize text, NULL when none was made */
   struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
   struct berth_hook_list poststop;
+  bool creating;            /* an early record: create has made the cgroup, not the
+                               container yet (what to clean up if it crashes) */
   enum berth_status status; /* derived when loaded, never stored */
   bool oom_killed;          /* derived: stopped, and its cgroup saw an OOM kill */
 };
@@ -53,10 +55,13 @@ int berth_id_validate (const char *id, berth_error_t *err);
 /* Reserve ID under root (created if missing): creates ROOT/ID.json, empty,
  * and returns it open and exclusively locked.  "container `ID` already
  * exists" when a live or finished container holds the ID; the file of a
- * create that crashed (unlocked and empty or torn) is replaced.  */
+ * create that crashed (unlocked, and empty, torn or an early record) is
+ * taken over, the cgroup it names removed.  */
 int berth_state_reserve (const char *root, const char *id, int *fd, berth_error_t *err);
 
-/* Write the state into the reserved file, in one write.  */
+/* Write the state into the reserved file, in one write.  With
+ * state->creating, an early record that reads as "creating" and tells a
+ * later create or delete what a crashed create left (its cgroup).  */
 int berth_state_save (int fd, const struct berth_state *state, berth_error_t *err);
 
 /* Lock an existing container exclusively (blocks) and load it from the

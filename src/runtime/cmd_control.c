@@ -12,19 +12,11 @@
 #include "runtime.h"
 #include "util.h"
 
-static int
-only_id (int argc, char **argv, const char *cmd, const char **id, berth_error_t *err)
-{
-  if (getopt_long_only (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
-    return berth_error (err, 0, "%s: invalid option `%s`", cmd, argv[optind - 1]);
-  return cli_require_id (argc, argv, cmd, id, err);
-}
-
 int
 cmd_pause (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   const char *id;
-  if (only_id (argc, argv, "pause", &id, err) < 0)
+  if (cli_parse_id_only (argc, argv, "pause", &id, err) < 0)
     return 1;
   return berth_container_pause (&cli->rt, id, err) < 0 ? 1 : 0;
 }
@@ -33,7 +25,7 @@ int
 cmd_resume (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   const char *id;
-  if (only_id (argc, argv, "resume", &id, err) < 0)
+  if (cli_parse_id_only (argc, argv, "resume", &id, err) < 0)
     return 1;
   return berth_container_resume (&cli->rt, id, err) < 0 ? 1 : 0;
 }

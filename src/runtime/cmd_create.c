@@ -31,9 +31,7 @@ cmd_start (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   const char *id;
 
-  if (getopt_long_only (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
-    return berth_error (err, 0, "start: invalid option `%s`", argv[optind - 1]), 1;
-  if (cli_require_id (argc, argv, "start", &id, err) < 0)
+  if (cli_parse_id_only (argc, argv, "start", &id, err) < 0)
     return 1;
   return berth_container_start (&cli->rt, id, err) < 0 ? 1 : 0;
 }

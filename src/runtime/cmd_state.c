@@ -12,9 +12,7 @@ cmd_state (struct cli *cli, int argc, char **argv, berth_error_t *err)
   const char *id;
   char *json = NULL;
 
-  if (getopt_long_only (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
-    return berth_error (err, 0, "state: invalid option `%s`", argv[optind - 1]), 1;
-  if (cli_require_id (argc, argv, "state", &id, err) < 0)
+  if (cli_parse_id_only (argc, argv, "state", &id, err) < 0)
     return 1;
   if (berth_container_state (&cli->rt, id, &json, err) < 0)
     return 1;

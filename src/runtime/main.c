@@ -199,6 +199,7 @@ main (int argc, char **argv)
       argc -= optind;
       argv += optind;
       optind = 0; /* fresh getopt for the command */
+      opterr = 0; /* the command reports a bad flag itself, in one line */
       status = commands[i].fn (&cli, argc, argv, &err);
       if (status != 0 && err)
         report_error (&cli, err->msg ? err->msg : "error");

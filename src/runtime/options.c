@@ -92,3 +92,11 @@ cli_require_id (int argc, char **argv, const char *cmd, const char **id, berth_e
   *id = argv[optind];
   return 0;
 }
+
+int
+cli_parse_id_only (int argc, char **argv, const char *cmd, const char **id, berth_error_t *err)
+{
+  if (getopt_long_only (argc, argv, "+", (struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
+    return berth_error (err, 0, "%s: invalid option `%s`", cmd, argv[optind - 1]);
+  return cli_require_id (argc, argv, cmd, id, err);
+}

@@ -45,4 +45,8 @@ int cli_parse_create_options (int argc, char **argv, bool for_run,
 /* Exactly one positional argument (the container ID) after the flags.  */
 int cli_require_id (int argc, char **argv, const char *cmd, const char **id, berth_error_t *err);
 
+/* Commands that take no flags, only the container ID.  */
+int cli_parse_id_only (int argc, char **argv, const char *cmd, const char **id,
+                       berth_error_t *err);
+
 #endif

@@ -262,7 +262,7 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
           return 0;
 
         case SYNC_ERROR:
-          return berth_error (err, m->value > 0 ? 0 : 0, "%s", m->text);
+          return berth_error (err, 0, "%s", m->text);
 
         default:
           return berth_error (err, EPROTO, "unexpected message %u from container init", m->type);
@@ -656,15 +656,12 @@ berth_container_start (const struct berth_runtime *rt, const char *id, berth_err
 static const int forwarded_signals[]
     = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
 
-static int
-wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
+int
+berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status, berth_error_t *err)
 {
-  sigset_t set, old;
+  sigset_t set = *forward, old;
   int status;
 
-  sigemptyset (&set);
-  for (size_t i = 0; i < sizeof (forwarded_signals) / sizeof (int); i++)
-    sigaddset (&set, forwarded_signals[i]);
   sigaddset (&set, SIGCHLD);
   sigprocmask (SIG_BLOCK, &set, &old);
   for (;;)
@@ -689,6 +686,17 @@ wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
   else
     *exit_status = 255;
   return 0;
+}
+
+static int
+wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  for (size_t i = 0; i < sizeof (forwarded_signals) / sizeof (int); i++)
+    sigaddset (&set, forwarded_signals[i]);
+  return berth_wait_forwarding (pid, &set, exit_status, err);
 }
 
 int

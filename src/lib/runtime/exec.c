@@ -29,6 +29,7 @@
 #include "../oci/seccomp.h"
 #include "../oci/spec.h"
 #include "../util.h"
+#include "launch.h"
 #include "namespaces.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -324,32 +325,19 @@ await_exec (int sync_fd, int *master, const struct berth_spec *spec, const struc
     }
 }
 
+/* A foreground exec passes on every signal that can be caught and is not
+ * about our own faults.  */
 static int
-wait_exit_status (pid_t pid, int *exit_status)
+wait_exit_status (pid_t pid, int *exit_status, berth_error_t *err)
 {
-  int status;
-  sigset_t set, old;
+  sigset_t set;
 
   sigemptyset (&set);
   for (int s = 1; s < 32; s++)
     if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && s != SIGSEGV && s != SIGBUS
         && s != SIGILL && s != SIGFPE)
       sigaddset (&set, s);
-  sigaddset (&set, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &set, &old);
-  for (;;)
-    {
-      siginfo_t si;
-      if (waitpid (pid, &status, WNOHANG) == pid)
-        break;
-      if (sigwaitinfo (&set, &si) > 0 && si.si_signo != SIGCHLD)
-        kill (pid, si.si_signo);
-    }
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  *exit_status = WIFEXITED (status) ? WEXITSTATUS (status)
-                 : WIFSIGNALED (status) ? 128 + WTERMSIG (status)
-                                        : 255;
-  return 0;
+  return berth_wait_forwarding (pid, &set, exit_status, err);
 }
 
 /* On pure cgroup v2 the process is born in the container's cgroup (clone3
@@ -482,7 +470,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
     {
       if (master >= 0)
         berth_terminal_relay (master, NULL);
-      r = wait_exit_status (pid, exit_status);
+      r = wait_exit_status (pid, exit_status, err);
     }
 out:
   berth_cgroup_free (cg);

@@ -83,6 +83,11 @@ struct berth_launch
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 
+/* Wait for our child PID, passing it the signals in FORWARD that we get;
+ * *exit_status is its status, 128+signal when killed.  */
+int berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status,
+                           berth_error_t *err);
+
 /* The container init: entered in the cloned child; never returns.  */
 __attribute__ ((noreturn)) void berth_init_main (struct berth_launch *l);
 

@@ -89,17 +89,6 @@ fail:
 }
 
 static int
-pidfd_open_or_none (pid_t pid)
-{
-#ifdef SYS_pidfd_open
-  int fd = (int)syscall (SYS_pidfd_open, pid, 0);
-  if (fd >= 0)
-    return fd;
-#endif
-  return -1;
-}
-
-static int
 spawn_hook (const struct berth_hook *hook, struct hook_run *run, berth_error_t *err)
 {
   cleanup_close int stdin_r = -1, exec_err_w = -1;
@@ -122,17 +111,7 @@ spawn_hook (const struct berth_hook *hook, struct hook_run *run, berth_error_t *
     return berth_error (err, errno, "fork");
   if (run->pid == 0)
     hook_child (hook, stdin_r, exec_err_w);
-  run->pidfd = pidfd_open_or_none (run->pid);
-  return 0;
-}
-
-static int
-now_ms (int64_t *out)
-{
-  struct timespec ts;
-  if (clock_gettime (CLOCK_MONOTONIC, &ts) < 0)
-    return -1;
-  *out = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  run->pidfd = berth_pidfd_open (run->pid);
   return 0;
 }
 
@@ -189,22 +168,6 @@ try_reap (struct hook_run *run, int *status, bool block)
   return r == run->pid;
 }
 
-/* Through the pidfd when there is one, so a pid reused after an unexpected
- * reap is never hit.  */
-static void
-kill_and_reap (struct hook_run *run)
-{
-  int status;
-
-#ifdef SYS_pidfd_send_signal
-  if (run->pidfd >= 0)
-    syscall (SYS_pidfd_send_signal, run->pidfd, SIGKILL, NULL, 0);
-  else
-#endif
-    kill (run->pid, SIGKILL);
-  try_reap (run, &status, true);
-}
-
 /* One round of the wait loop: returns 1 when the child was reaped, 0 to go
  * on, or a negative errno.  */
 static int
@@ -243,25 +206,18 @@ wait_step (struct hook_run *run, int timeout_ms, int *status)
 static int
 wait_hook (struct hook_run *run, int timeout_s, int *status)
 {
-  int64_t deadline = 0, now;
+  long deadline = timeout_s > 0 ? berth_now_ms () + (long)timeout_s * 1000 : 0;
 
-  if (timeout_s > 0)
-    {
-      if (now_ms (&now) < 0)
-        return -errno;
-      deadline = now + (int64_t)timeout_s * 1000;
-    }
   for (;;)
     {
       int timeout_ms = -1, r;
 
       if (timeout_s > 0)
         {
-          if (now_ms (&now) < 0)
-            return -errno;
+          long now = berth_now_ms ();
           if (now >= deadline)
             {
-              kill_and_reap (run);
+              berth_kill_and_reap (run->pid, run->pidfd);
               return 0;
             }
           timeout_ms = (int)(deadline - now);
@@ -349,7 +305,7 @@ run_hook (const struct berth_hook *hook, const char *state_json, berth_error_t *
     close_fd (&run.stdin_fd);
   reaped = wait_hook (&run, hook->timeout, &status);
   if (reaped < 0)
-    kill_and_reap (&run);
+    berth_kill_and_reap (run.pid, run.pidfd);
   /* The child is gone: whatever it reported before exiting is in the pipe.  */
   if (reaped > 0 && run.exec_err_fd >= 0)
     read_exec_error (&run);

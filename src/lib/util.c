@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -234,6 +236,54 @@ berth_close_fds_from (int from)
 #endif
   for (int fd = from; fd < 65536; fd++)
     close (fd);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int
+berth_cloexec_fds_from (int from)
+{
+  DIR *d;
+  struct dirent *de;
+
+  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  d = opendir ("/proc/self/fd");
+  if (d == NULL)
+    return -errno;
+  while ((de = readdir (d)))
+    {
+      long fd;
+      if (berth_parse_long (de->d_name, &fd) && fd >= from && fd != dirfd (d))
+        fcntl ((int) fd, F_SETFD, FD_CLOEXEC);
+    }
+  closedir (d);
+  return 0;
+}
+
+int
+berth_pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+int
+berth_pidfd_send_signal (int pidfd, int sig)
+{
+  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+void
+berth_kill_and_reap (pid_t pid, int pidfd)
+{
+  if (pid <= 0)
+    return;
+  if (pidfd < 0 || berth_pidfd_send_signal (pidfd, SIGKILL) < 0)
+    kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
 }
 
 long

@@ -43,7 +43,19 @@ bool berth_parse_long (const char *s, long *out);
 long berth_now_ms (void);
 void berth_sleep_ms (long ms);
 
-/* Close every fd >= from, except those in keep (sorted not required).  */
+/* Close every fd >= from (close_range, or one by one on older kernels).  */
 void berth_close_fds_from (int from);
+
+/* Mark every fd >= from close-on-exec (CLOSE_RANGE_CLOEXEC, or one by one
+ * through /proc/self/fd on kernels without it).  */
+int berth_cloexec_fds_from (int from);
+
+/* pidfd_open(2) and pidfd_send_signal(2); -1 with errno set on failure.  */
+int berth_pidfd_open (pid_t pid);
+int berth_pidfd_send_signal (int pidfd, int sig);
+
+/* SIGKILL a child (through pidfd when >= 0, so a reused pid is never hit)
+ * and reap it.  Nothing for pid <= 0.  */
+void berth_kill_and_reap (pid_t pid, int pidfd);
 
 #endif

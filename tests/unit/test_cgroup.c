@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "linux/cgroup.h"
-#include "linux/cgroup_internal.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/cgroup/cgroup_internal.h"
 #include "oci/resources.h"
 #include "util.h"
 

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "linux/cgroup.h"
+#include "linux/cgroup/cgroup.h"
 #include "oci/resources.h"
 #include "util.h"
 

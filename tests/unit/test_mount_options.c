@@ -11,7 +11,7 @@
 #include <sys/mount.h>
 
 #include "error.h"
-#include "linux/rootfs.h"
+#include "linux/rootfs/rootfs.h"
 
 /* Parse a NULL-terminated list given inline.  */
 #define PARSE(out, err, ...)                                                                       \

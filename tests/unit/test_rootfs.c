@@ -38,8 +38,8 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "linux/rootfs.h"
-#include "linux/rootfs_internal.h"
+#include "linux/rootfs/rootfs.h"
+#include "linux/rootfs/rootfs_internal.h"
 #include "oci/spec.h"
 #include "util.h"
 

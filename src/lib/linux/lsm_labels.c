@@ -12,7 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "lsm_labels_internal.h"
 
 #define APPARMOR_ENABLED_PATH "/sys/module/apparmor/parameters/enabled"

@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../oci/spec.h"
+#include "error.h"
+#include "oci/spec.h"
 
 /* /sys/module/apparmor/parameters/enabled reads "Y".  The answer is cached
  * for the life of the process (and its clones): ask first on the host side,

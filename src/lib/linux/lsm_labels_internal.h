@@ -3,7 +3,7 @@
 #ifndef BERTH_LSM_LABELS_INTERNAL_H
 #define BERTH_LSM_LABELS_INTERNAL_H
 
-#include "../error.h"
+#include "error.h"
 
 /* Write VALUE to the calling thread's exec attribute: attr/LSM/exec when
  * LSM is not NULL and the kernel has it, else attr/exec; refused unless

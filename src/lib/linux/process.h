@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../oci/spec.h"
+#include "error.h"
+#include "oci/spec.h"
 
 /* Resolve process->args[0] against PATH from process->env (default
  * "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") in the
@@ -35,6 +35,6 @@ int berth_process_exec (const struct berth_process *process, const char *path,
                         berth_error_t *err);
 
 /* The capability and rlimit name tables (berth_capability_from_name...).  */
-#include "../oci/names.h"
+#include "oci/names.h"
 
 #endif

@@ -23,7 +23,7 @@
 #include <jansson.h>
 #include <seccomp.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)

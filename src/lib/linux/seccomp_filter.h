@@ -35,8 +35,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../oci/seccomp.h"
+#include "error.h"
+#include "oci/seccomp.h"
 
 struct berth_seccomp_filter; /* compiled BPF program and seccomp(2) flags */
 

@@ -16,9 +16,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../oci/spec.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "oci/spec.h"
+#include "util.h"
 
 int
 berth_pty_open (int *master_out, int *slave_out, unsigned rows, unsigned cols,

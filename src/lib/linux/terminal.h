@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../error.h"
+#include "error.h"
 
 /* Open a new pty through /dev/ptmx of the current root; *master and *slave
  * are CLOEXEC.  Sets the window size when rows/cols are non-zero.  */

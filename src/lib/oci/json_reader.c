@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 
 /* Path bookkeeping.  */
 

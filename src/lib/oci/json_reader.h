@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "error.h"
 #include "spec.h"
 
 /* Walk state: the JSON path of the value being read, kept in a fixed buffer

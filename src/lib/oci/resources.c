@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 
 /* Read member KEY of OBJ with FN into OUT; *HAS says whether it was there.  */
 static int

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "error.h"
 #include "json_reader.h"
 
 /* linux.resources.memory; values in bytes, -1 meaning unlimited.  */

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "../error.h"
+#include "error.h"
 #include "json_reader.h"
 
 enum berth_seccomp_action

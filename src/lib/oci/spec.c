@@ -3,7 +3,7 @@
  * when the document does not follow runtime-spec 1.2.  Capability, rlimit and
  * namespace names are resolved here with private tables, so oci/ has no link
  * dependency on linux/.  */
-#include "oci/spec.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -16,10 +16,10 @@
 #include <jansson.h>
 
 #include "cleanup.h"
-#include "oci/json_reader.h"
-#include "oci/names.h"
-#include "oci/resources.h"
-#include "oci/seccomp.h"
+#include "json_reader.h"
+#include "names.h"
+#include "resources.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME

@@ -1,7 +1,7 @@
 /* Owns the default config.json written by `berth-runtime spec`: the same
  * configuration `runc spec` (and `runc spec --rootless`) produces, with keys
  * in the same order so the two are easy to diff.  */
-#include "oci/spec.h"
+#include "spec.h"
 
 #include <stddef.h>
 

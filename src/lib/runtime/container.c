@@ -22,15 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../hooks.h"
-#include "../linux/cgroup.h"
-#include "../linux/seccomp_filter.h"
-#include "../linux/terminal.h"
-#include "../oci/seccomp.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "hooks.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/seccomp_filter.h"
+#include "linux/terminal.h"
+#include "oci/seccomp.h"
+#include "util.h"
 #include "launch.h"
-#include "namespaces.h"
+#include "linux/namespaces.h"
 
 static void
 spec_freep (struct berth_spec **s)
@@ -45,18 +45,6 @@ state_freep (struct berth_state **s)
   berth_state_free (*s);
 }
 #define cleanup_state __attribute__ ((cleanup (state_freep)))
-
-static int
-pidfd_open_ (pid_t pid)
-{
-  return (int) syscall (SYS_pidfd_open, pid, 0);
-}
-
-static int
-pidfd_send_signal_ (int pidfd, int sig)
-{
-  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
 
 /* snprintf, not strftime: strftime loads the time zone database.  */
 static char *
@@ -333,15 +321,6 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
   return pid;
 }
 
-static void
-kill_and_reap (pid_t pid)
-{
-  if (pid <= 0)
-    return;
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-}
-
 /* The container's cgroup, with its limits in force before the init runs.
  * An unprivileged runtime asked for no limits goes on without one when it
  * cannot make it (a rootless container on a host that does not delegate
@@ -566,7 +545,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   return 0;
 
 fail:
-  kill_and_reap (pid);
+  berth_kill_and_reap (pid, -1);
   {
     berth_error_t ignored = NULL;
     if (cg)
@@ -595,7 +574,7 @@ berth_container_create (const struct berth_runtime *rt, const struct berth_creat
 static int
 send_start_signal (const struct berth_state *st, berth_error_t *err)
 {
-  cleanup_close int pidfd = pidfd_open_ (st->pid);
+  cleanup_close int pidfd = berth_pidfd_open (st->pid);
   siginfo_t si = { 0 };
 
   si.si_signo = BERTH_START_SIGNAL;
@@ -814,13 +793,13 @@ signal_all (const struct berth_state *st, int sig)
 static int
 signal_container (const struct berth_state *st, int sig, bool all, berth_error_t *err)
 {
-  cleanup_close int pidfd = pidfd_open_ (st->pid);
+  cleanup_close int pidfd = berth_pidfd_open (st->pid);
 
   if (pidfd < 0 || !berth_state_process_alive (st))
     return berth_error (err, ESRCH, "container `%s` is not running", st->id);
   if (all)
     signal_all (st, sig);
-  if (pidfd_send_signal_ (pidfd, sig) < 0 && errno != ESRCH)
+  if (berth_pidfd_send_signal (pidfd, sig) < 0 && errno != ESRCH)
     return berth_error (err, errno, "kill container `%s`", st->id);
   return 0;
 }
@@ -841,7 +820,7 @@ berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, b
 static int
 wait_gone (const struct berth_state *st, int timeout_ms)
 {
-  cleanup_close int pidfd = pidfd_open_ (st->pid);
+  cleanup_close int pidfd = berth_pidfd_open (st->pid);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
   if (pidfd < 0)

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "../error.h"
+#include "error.h"
 #include "state.h"
 
 struct berth_runtime

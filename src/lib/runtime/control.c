@@ -10,9 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../linux/cgroup.h"
-#include "../oci/resources.h"
+#include "cleanup.h"
+#include "linux/cgroup/cgroup.h"
+#include "oci/resources.h"
+#include "util.h"
 
 static void
 cgroup_freep (struct berth_cgroup **cg)
@@ -140,7 +141,7 @@ berth_container_events (const struct berth_runtime *rt, const char *id, int inte
       r = berth_error (err, 0, "container `%s` is stopped", id);
       goto out;
     }
-  pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  pidfd = berth_pidfd_open (st->pid);
   /* No memory controller, no OOM events: stats alone then.  */
   if (berth_cgroup_oom_watch_open (cg, &watch, NULL) < 0)
     watch = NULL;

@@ -20,21 +20,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../linux/cgroup.h"
-#include "../linux/lsm_labels.h"
-#include "../linux/process.h"
-#include "../linux/seccomp_filter.h"
-#include "../linux/terminal.h"
-#include "../oci/seccomp.h"
-#include "../oci/spec.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/lsm_labels.h"
+#include "linux/process.h"
+#include "linux/seccomp_filter.h"
+#include "linux/terminal.h"
+#include "oci/seccomp.h"
+#include "oci/spec.h"
+#include "util.h"
 #include "launch.h"
-#include "namespaces.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "linux/namespaces.h"
 
 static void
 process_freep (struct berth_process **p)
@@ -263,7 +259,7 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);
-  syscall (SYS_close_range, 3 + c->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  berth_cloexec_fds_from (3 + c->o->preserve_fds);
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
   prctl (PR_SET_PDEATHSIG, 0);
   return berth_process_exec (p, exe, err);
@@ -400,7 +396,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   /* The exec'd process counts against the container's limits.  */
   if (st->cgroup && (r = berth_cgroup_load (st->cgroup, &cg, err)) < 0)
     goto out;
-  pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  pidfd = berth_pidfd_open (st->pid);
   snprintf (path, sizeof (path), "/proc/%d/root", st->pid);
   root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (pidfd < 0 || root_fd < 0 || !berth_state_process_alive (st))

@@ -20,20 +20,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../hooks.h"
-#include "../linux/cgroup.h"
-#include "../linux/lsm_labels.h"
-#include "../linux/process.h"
-#include "../linux/seccomp_filter.h"
-#include "../linux/rootfs.h"
-#include "../linux/terminal.h"
-#include "../util.h"
-#include "namespaces.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "cleanup.h"
+#include "hooks.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/lsm_labels.h"
+#include "linux/process.h"
+#include "linux/seccomp_filter.h"
+#include "linux/rootfs/rootfs.h"
+#include "linux/terminal.h"
+#include "util.h"
+#include "linux/namespaces.h"
 
 static int
 set_hostnames (const struct berth_spec *spec, berth_error_t *err)
@@ -429,7 +425,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
 
   /* Nothing of the runtime's reaches the user process but stdio and the
    * preserved fds; ours (the sync socket) are CLOEXEC already.  */
-  syscall (SYS_close_range, 3 + l->opts->preserve_fds + l->listen_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  berth_cloexec_fds_from (3 + l->opts->preserve_fds + l->listen_fds);
 
   if (finish_handshake (l, err) < 0)
     return berth_error_ret (err);

@@ -8,8 +8,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "../error.h"
-#include "../oci/spec.h"
+#include "error.h"
+#include "oci/spec.h"
 #include "container.h"
 
 struct berth_seccomp_filter;

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../linux/cgroup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "linux/cgroup/cgroup.h"
+#include "util.h"
 
 #define STATE_SUFFIX ".json"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "cgroup_internal.h"
 
 #define FREEZE_TIMEOUT_MS 5000

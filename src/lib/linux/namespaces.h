@@ -5,8 +5,8 @@
 
 #include <sys/types.h>
 
-#include "../error.h"
-#include "../oci/spec.h"
+#include "error.h"
+#include "oci/spec.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

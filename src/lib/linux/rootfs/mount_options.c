@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 
 enum option_kind
 {

@@ -5,7 +5,7 @@
 #ifndef BERTH_RESOLVE_H
 #define BERTH_RESOLVE_H
 
-#include "../error.h"
+#include "error.h"
 
 /* What berth_open_in_root creates when the path (or part of it) is missing.  */
 enum berth_create

@@ -52,8 +52,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../error.h"
-#include "../oci/resources.h"
+#include "error.h"
+#include "oci/resources.h"
 
 enum berth_cgroup_mode
 {

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "cgroup_internal.h"
 
 int

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "../error.h"
-#include "../oci/spec.h"
+#include "error.h"
+#include "oci/spec.h"
 
 struct berth_rootfs_ctx
 {

@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 
 #define MAX_SYMLINKS 40
 

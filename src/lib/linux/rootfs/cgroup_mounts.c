@@ -19,8 +19,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "rootfs_internal.h"
 
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup"

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "rootfs_internal.h"
 
 static int copy_dir_contents (int srcfd, int dstfd, berth_error_t *err);

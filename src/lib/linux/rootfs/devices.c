@@ -14,7 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "rootfs_internal.h"
 
 static const struct berth_device default_devices[] = {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "cgroup_internal.h"
 
 static json_t *

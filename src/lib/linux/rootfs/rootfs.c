@@ -33,8 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "rootfs_internal.h"
 
 #ifndef ST_NOSYMFOLLOW

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "cgroup_internal.h"
 
 static const char *const mode_names[] = {

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
-#include "../util.h"
+#include "cleanup.h"
+#include "util.h"
 #include "cgroup_internal.h"
 
 #define KILL_TIMEOUT_MS 10000
@@ -142,7 +142,7 @@ pid_in_cgroup (const struct berth_cgroup *cg, pid_t pid)
 static int
 signal_member (const struct berth_cgroup *cg, pid_t pid, int sig, berth_error_t *err)
 {
-  cleanup_close int pidfd = (int)syscall (__NR_pidfd_open, pid, 0);
+  cleanup_close int pidfd = berth_pidfd_open (pid);
 
   if (pidfd < 0 && errno == ESRCH)
     return 0;

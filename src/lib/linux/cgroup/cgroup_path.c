@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "cgroup_internal.h"
 
 #define SLICE_SUFFIX ".slice"

@@ -14,7 +14,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "../cleanup.h"
+#include "cleanup.h"
 #include "cgroup_internal.h"
 
 static long

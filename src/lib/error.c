@@ -88,3 +88,31 @@ berth_error_release (berth_error_t *err)
   free (*err);
   *err = NULL;
 }
+
+int
+berth_error_set_code (berth_error_t *err, int code)
+{
+  if (err && *err)
+    (*err)->code = code;
+  return berth_error_ret (err);
+}
+
+enum berth_error_code
+berth_error_code (const struct berth_error *err)
+{
+  if (err == NULL)
+    return BERTH_OK;
+  return err->code ? (enum berth_error_code) err->code : BERTH_EFAILED;
+}
+
+const char *
+berth_error_message (const struct berth_error *err)
+{
+  return err && err->msg ? err->msg : "";
+}
+
+int
+berth_error_errno (const struct berth_error *err)
+{
+  return err ? err->status : 0;
+}

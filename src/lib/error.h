@@ -5,12 +5,14 @@
 
 #include <stdarg.h>
 
+#include "berth/error.h"
+
 struct berth_error
 {
   int status; /* errno value, 0 when the failure has no errno */
   char *msg;  /* full message chain, "ctx: ctx: cause: strerror" */
+  int code;   /* enum berth_error_code, BERTH_OK (0) = not classified: failed */
 };
-typedef struct berth_error *berth_error_t;
 
 /* Set *err to a new error built from fmt; when errno_ is non-zero its strerror
  * is appended.  Always returns a negative value (-errno_ or -1) so callers can
@@ -23,8 +25,9 @@ int berth_error (berth_error_t *err, int errno_, const char *fmt, ...)
 int berth_error_wrap (berth_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-/* Free and reset *err; safe on NULL.  */
-void berth_error_release (berth_error_t *err);
+/* Classify the error in *err (enum berth_error_code); returns the same
+ * negative value, so "return berth_error_set_code (err, BERTH_ESTATE);".  */
+int berth_error_set_code (berth_error_t *err, int code);
 
 /* The negative return value matching an error (for re-returning it).  */
 int berth_error_ret (const berth_error_t *err);

@@ -38,6 +38,7 @@ struct hook_run
   size_t left;
   int exec_errno; /* errno of a failed execve in the child */
   bool got_epipe;
+  const char *cwd; /* the hook's working directory, or NULL: ours */
 };
 
 static void
@@ -57,7 +58,7 @@ hook_run_close (struct hook_run *run)
 
 /* In the child: only async-signal-safe calls from here to execve.  */
 static void __attribute__ ((noreturn))
-hook_child (const struct berth_hook *hook, int stdin_fd, int exec_err_fd)
+hook_child (const struct berth_hook *hook, const char *cwd, int stdin_fd, int exec_err_fd)
 {
   char *default_argv[] = { hook->path, NULL };
   char *empty_env[] = { NULL };
@@ -69,6 +70,10 @@ hook_child (const struct berth_hook *hook, int stdin_fd, int exec_err_fd)
   /* The parent blocked SIGPIPE; the hook starts with nothing blocked.  */
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
+  /* As runc: hooks see the bundle as their working directory (a bundle
+   * removed since create leaves them where the caller is).  */
+  if (cwd)
+    (void) !chdir (cwd);
 
   if (stdin_fd == STDIN_FILENO)
     fcntl (stdin_fd, F_SETFD, 0);
@@ -110,7 +115,7 @@ spawn_hook (const struct berth_hook *hook, struct hook_run *run, berth_error_t *
   if (run->pid < 0)
     return berth_error (err, errno, "fork");
   if (run->pid == 0)
-    hook_child (hook, stdin_r, exec_err_w);
+    hook_child (hook, run->cwd, stdin_r, exec_err_w);
   run->pidfd = berth_pidfd_open (run->pid);
   return 0;
 }
@@ -284,9 +289,10 @@ hook_result (const struct hook_run *run, int reaped, int timeout_s, int status, 
 }
 
 static int
-run_hook (const struct berth_hook *hook, const char *state_json, berth_error_t *err)
+run_hook (const struct berth_hook *hook, const char *state_json, const char *cwd,
+          berth_error_t *err)
 {
-  struct hook_run run = { .pid = -1, .pidfd = -1, .stdin_fd = -1, .exec_err_fd = -1 };
+  struct hook_run run = { .pid = -1, .pidfd = -1, .stdin_fd = -1, .exec_err_fd = -1, .cwd = cwd };
   struct sigpipe_guard guard;
   int status = 0, reaped;
 
@@ -318,12 +324,19 @@ int
 berth_hooks_run (const struct berth_hook_list *hooks, const char *kind, const char *state_json,
                  berth_error_t *err)
 {
+  return berth_hooks_run_in (hooks, kind, state_json, NULL, err);
+}
+
+int
+berth_hooks_run_in (const struct berth_hook_list *hooks, const char *kind,
+                    const char *state_json, const char *cwd, berth_error_t *err)
+{
   if (hooks == NULL)
     return 0;
   for (size_t i = 0; i < hooks->n; i++)
     {
       const struct berth_hook *hook = &hooks->hooks[i];
-      if (run_hook (hook, state_json, err) < 0)
+      if (run_hook (hook, state_json, cwd, err) < 0)
         return berth_error_wrap (err, "%s hook `%s`", kind, hook->path);
     }
   return 0;

@@ -12,4 +12,9 @@
 int berth_hooks_run (const struct berth_hook_list *hooks, const char *kind,
                      const char *state_json, berth_error_t *err);
 
+/* The same, each hook started in directory cwd (NULL: ours), so the caller
+ * need not chdir.  */
+int berth_hooks_run_in (const struct berth_hook_list *hooks, const char *kind,
+                        const char *state_json, const char *cwd, berth_error_t *err);
+
 #endif

@@ -301,3 +301,29 @@ berth_sleep_ms (long ms)
   struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
   nanosleep (&ts, NULL);
 }
+
+long
+berth_thread_count (void)
+{
+  char buf[1024], *p;
+  int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read (fd, buf, sizeof (buf) - 1);
+  int field = 3;
+
+  if (fd >= 0)
+    close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may hold spaces and parentheses: fields restart after the last ')'.  */
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] == '\0')
+    return 0;
+  for (p += 2; p && field < 20; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  return p ? strtol (p, NULL, 10) : 0;
+}

@@ -23,6 +23,9 @@ int berth_write_file_atomic (const char *path, const void *data, size_t len, mod
 /* Write all of buf to fd, retrying on EINTR and short writes.  */
 int berth_write_all (int fd, const void *buf, size_t len);
 
+/* Threads of this process (/proc/self/stat field 20); 0 when unknown.  */
+long berth_thread_count (void);
+
 /* mkdir -p; existing directories are fine.  */
 int berth_mkdir_p (const char *path, mode_t mode, berth_error_t *err);
 

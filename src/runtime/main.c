@@ -55,10 +55,10 @@ json_escape (FILE *f, const char *s)
     }
 }
 
+/* One line to --log, in its format.  */
 static void
-report_error (const struct cli *cli, const char *msg)
+log_to_file (const struct cli *cli, const char *level, const char *msg)
 {
-  fprintf (stderr, "berth-runtime: %s\n", msg);
   if (cli->log_path)
     {
       FILE *f = fopen (cli->log_path, "ae");
@@ -71,14 +71,37 @@ report_error (const struct cli *cli, const char *msg)
       strftime (ts, sizeof (ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
       if (cli->log_json)
         {
-          fputs ("{\"level\":\"error\",\"msg\":\"", f);
+          fprintf (f, "{\"level\":\"%s\",\"msg\":\"", level);
           json_escape (f, msg);
           fprintf (f, "\",\"time\":\"%s\"}\n", ts);
         }
       else
-        fprintf (f, "time=\"%s\" level=error msg=\"%s\"\n", ts, msg);
+        fprintf (f, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
       fclose (f);
     }
+}
+
+static void
+report_error (const struct cli *cli, const char *msg)
+{
+  fprintf (stderr, "berth-runtime: %s\n", msg);
+  log_to_file (cli, "error", msg);
+}
+
+/* The library's log callback: warnings (a failing poststart or poststop
+ * hook) go to --log, and with --debug to stderr too, as debug lines do.  */
+static void
+library_log (enum berth_log_level level, const char *msg, void *data)
+{
+  const struct cli *cli = data;
+  const char *name = level == BERTH_LOG_ERROR     ? "error"
+                     : level == BERTH_LOG_WARNING ? "warning"
+                     : level == BERTH_LOG_INFO    ? "info"
+                                                  : "debug";
+
+  if (cli->rt.debug)
+    fprintf (stderr, "berth-runtime: %s: %s\n", name, msg);
+  log_to_file (cli, name, msg);
 }
 
 /* An unprivileged caller cannot write /run: like runc, use its runtime dir.  */
@@ -177,6 +200,8 @@ main (int argc, char **argv)
     }
   if (!root_given && geteuid () != 0)
     cli.rt.root = rootless_root (root_buf, sizeof (root_buf));
+  cli.rt.log = library_log;
+  cli.rt.log_data = &cli;
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     {
       if (strcmp (argv[optind], commands[i].name) != 0)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "util.h"
@@ -20,6 +21,22 @@ enum
   OPT_KEEP,
   OPT_IGNORED_ARG,
 };
+
+/* systemd socket activation passes LISTEN_FDS fds from 3 on, meant for us
+ * only when LISTEN_PID is our pid: the library is told the count, it reads
+ * no environment.  */
+static int
+listen_fds_from_env (void)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  long n, p;
+
+  if (fds == NULL || !berth_parse_long (fds, &n) || n <= 0 || n > 1024)
+    return 0;
+  if (pid == NULL || !berth_parse_long (pid, &p) || p != getpid ())
+    return 0;
+  return (int) n;
+}
 
 int
 cli_parse_create_options (int argc, char **argv, bool for_run, struct berth_create_options *o,
@@ -79,6 +96,7 @@ cli_parse_create_options (int argc, char **argv, bool for_run, struct berth_crea
       default:
         return berth_error (err, 0, "%s: invalid option `%s`", cmd, argv[optind - 1]);
       }
+  o->listen_fds = listen_fds_from_env ();
   return cli_require_id (argc, argv, cmd, &o->id, err);
 }
 

@@ -356,3 +356,24 @@ berth_process_exec (const struct berth_process *process, const char *path, berth
   execve (path, process->args, process->env ? process->env : empty_env);
   return berth_error (err, errno, "exec `%s`", path);
 }
+
+int
+berth_process_install_stdio (const int fds[3], berth_error_t *err)
+{
+  int tmp[3];
+
+  /* Copies above 2 first, so installing one cannot clobber another.  */
+  for (int i = 0; i < 3; i++)
+    {
+      tmp[i] = fcntl (fds[i], F_DUPFD_CLOEXEC, 3);
+      if (tmp[i] < 0)
+        return berth_error (err, errno, "stdio fd %d", fds[i]);
+    }
+  for (int i = 0; i < 3; i++)
+    {
+      if (dup2 (tmp[i], i) < 0)
+        return berth_error (err, errno, "install stdio fd %d", fds[i]);
+      close (tmp[i]);
+    }
+  return 0;
+}

@@ -17,6 +17,11 @@ int berth_process_find_executable (const struct berth_process *process, char **p
                                    berth_error_t *err);
 
 /* rlimits and oomScoreAdj: done while still fully privileged.  */
+/* Make fds[0..2] this process's stdin, stdout and stderr (overlaps with
+ * 0..2 allowed).  For a child that is about to become the container's
+ * process: the caller passes its stdio as descriptors.  */
+int berth_process_install_stdio (const int fds[3], berth_error_t *err);
+
 int berth_process_apply_limits (const struct berth_process *process, berth_error_t *err);
 
 /* setgroups (additionalGids; skipped when setgroups is denied in a user

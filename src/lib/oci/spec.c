@@ -696,6 +696,10 @@ spec_from_text (const char *text, size_t len, const char *source, bool prefix_fi
     return berth_error (err, ENOMEM, "%s", source);
   if (read_spec (&p, root, spec) < 0)
     return prefix_fields ? berth_error_wrap (err, "%s", source) : berth_error_ret (err);
+  /* Saved with the container's state as written: exec needs no bundle.  */
+  spec->json_text = strndup (text, len);
+  if (spec->json_text == NULL)
+    return berth_error (err, ENOMEM, "%s", source);
   *out = steal_pointer (&spec);
   return 0;
 }
@@ -829,6 +833,7 @@ berth_spec_free (struct berth_spec *spec)
 {
   if (spec == NULL)
     return;
+  free (spec->json_text);
   free (spec->oci_version);
   free (spec->root_path);
   free (spec->hostname);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "berth/spec.h"
 
 struct berth_id_mapping
 {
@@ -166,6 +167,7 @@ struct berth_linux
 
 struct berth_spec
 {
+  char *json_text;   /* the document it was parsed from (saved with the state) */
   char *oci_version; /* required */
   char *root_path;   /* root.path, as written (may be relative to the bundle) */
   bool root_readonly;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 
 #include "cleanup.h"
 #include "hooks.h"
+#include "log.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
@@ -104,6 +106,8 @@ state_release (struct berth_state *st)
   free (st->owner);
 }
 
+/* Hooks see the bundle as their working directory (in the hook's child:
+ * the caller's stays where it is).  */
 static int
 run_hooks_with_state (const struct berth_hook_list *hooks, const char *kind,
                       const struct berth_state *st, enum berth_status status, berth_error_t *err)
@@ -113,7 +117,8 @@ run_hooks_with_state (const struct berth_hook_list *hooks, const char *kind,
   if (hooks->n == 0)
     return 0;
   json = berth_state_to_json (st, status, false);
-  return berth_hooks_run (hooks, kind, json, err);
+  return berth_hooks_run_in (hooks, kind, json, st->bundle && st->bundle[0] ? st->bundle : NULL,
+                             err);
 }
 
 static bool
@@ -130,6 +135,19 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
   char buf[PATH_MAX];
   cleanup_free char *joined = NULL;
 
+  /* A spec held in memory needs no bundle: then relative paths are the
+   * caller's.  */
+  if (o->bundle == NULL && (o->spec || o->spec_json))
+    {
+      *bundle = strdup ("");
+      joined = strdup (spec->root_path);
+      if (*bundle == NULL || joined == NULL)
+        return berth_error (err, ENOMEM, "root.path");
+      if (realpath (joined, buf) == NULL)
+        return berth_error (err, errno, "root.path `%s`", joined);
+      *rootfs = strdup (buf);
+      return 0;
+    }
   if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
     return berth_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   *bundle = strdup (buf);
@@ -146,24 +164,53 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
 }
 
 static int
-load_config (const struct berth_create_options *o, struct berth_spec **spec, berth_error_t *err)
+check_config (const struct berth_create_options *o, const struct berth_spec *spec,
+              berth_error_t *err)
+{
+  if (spec->process == NULL)
+    {
+      berth_error (err, 0, "process: required to create a container");
+      return berth_error_set_code (err, BERTH_EINVAL);
+    }
+  /* Only a foreground run (or a library caller) can take the terminal itself.  */
+  if (spec->process->terminal && o->console_socket == NULL && !o->want_pty
+      && !(o->for_run && !o->detach))
+    {
+      berth_error (err, 0, "process.terminal: true needs --console-socket");
+      return berth_error_set_code (err, BERTH_EINVAL);
+    }
+  if (berth_namespaces_validate (spec, err) < 0)
+    return berth_error_set_code (err, BERTH_EINVAL);
+  return 0;
+}
+
+/* The spec from memory (borrowed: *owned stays NULL) or from the bundle.  */
+static int
+load_config (const struct berth_create_options *o, const struct berth_spec **spec,
+             struct berth_spec **owned, berth_error_t *err)
 {
   cleanup_free char *path = NULL;
 
+  if (o->spec)
+    *spec = o->spec;
+  else if (o->spec_json)
+    {
+      if (berth_spec_parse (o->spec_json, strlen (o->spec_json), owned, err) < 0)
+        return berth_error_set_code (err, BERTH_EINVAL);
+      *spec = *owned;
+    }
+  if (*spec)
+    return check_config (o, *spec, err);
   if (o->config_path)
     path = strdup (o->config_path);
   else if (asprintf (&path, "%s/config.json", o->bundle ? o->bundle : ".") < 0)
     path = NULL;
   if (path == NULL)
     return berth_error (err, ENOMEM, "config");
-  if (berth_spec_load (path, spec, err) < 0)
+  if (berth_spec_load (path, owned, err) < 0)
     return berth_error_ret (err);
-  if ((*spec)->process == NULL)
-    return berth_error (err, 0, "process: required to create a container");
-  /* Only a foreground run can take the terminal itself.  */
-  if ((*spec)->process->terminal && o->console_socket == NULL && !(o->for_run && !o->detach))
-    return berth_error (err, 0, "process.terminal: true needs --console-socket");
-  return berth_namespaces_validate (*spec, err);
+  *spec = *owned;
+  return check_config (o, *spec, err);
 }
 
 /* The agent at listenerPath gets the listener and the state (creating).  */
@@ -264,7 +311,7 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
  * clone.  Returns the pid (0 in the child), or -2 when the plain clone must
  * do (no v2 cgroup, namespaces joined in the init, or an older kernel).  */
 static pid_t
-clone_into_cgroup (struct berth_launch *l)
+clone_into_cgroup (struct berth_launch *l, int extra_flags)
 {
   struct clone_args args = { 0 };
   bool wait_cgroup = l->wait_cgroup, cgroupns_after_join = l->cgroupns_after_join;
@@ -275,7 +322,8 @@ clone_into_cgroup (struct berth_launch *l)
   /* What the child finds in its copy of l: nothing left to join.  */
   l->wait_cgroup = false;
   l->cgroupns_after_join = false;
-  args.flags = (uint64_t) (l->clone_flags | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
+  args.flags = (uint64_t) (l->clone_flags | extra_flags
+                           | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
                | CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
   args.cgroup = (uint64_t) l->cgroup_dir_fd;
@@ -285,6 +333,73 @@ clone_into_cgroup (struct berth_launch *l)
   l->wait_cgroup = wait_cgroup;
   l->cgroupns_after_join = cgroupns_after_join;
   return -2;
+}
+
+/* The raw clone of the init (0 in the child never returns).  */
+static pid_t
+clone_init (struct berth_launch *l, int extra_flags)
+{
+  pid_t pid = clone_into_cgroup (l, extra_flags);
+
+  if (pid == -2)
+    pid = (pid_t) syscall (SYS_clone, l->clone_flags | extra_flags | SIGCHLD, NULL, NULL, NULL,
+                           NULL);
+  if (pid == 0)
+    berth_init_main (l);
+  return pid;
+}
+
+/* A caller with threads: another thread may hold malloc's lock (or any
+ * other) at the moment of a raw clone, and the init, which mallocs and
+ * loads libseccomp, would wait on it forever.  glibc's fork() resets those
+ * locks in the child, so a helper forked first is a safe single-threaded
+ * place to clone from; it clones the init as our child (CLONE_PARENT),
+ * reports its pid and exits.  A single-threaded caller clones directly,
+ * saving the fork.  */
+static pid_t
+clone_init_via_helper (struct berth_launch *l, const char *pidns_path, berth_error_t *err)
+{
+  int p[2];
+  pid_t helper, pid = -1;
+  ssize_t n;
+  int status;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return berth_error (err, errno, "pipe");
+  helper = fork ();
+  if (helper < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return berth_error (err, errno, "fork");
+    }
+  if (helper == 0)
+    {
+      close (p[0]);
+      /* The helper stands for us: the init checks its parent is us.  */
+      if (pidns_path && pidns_path[0] && berth_namespace_enter (pidns_path, CLONE_NEWPID, NULL) < 0)
+        pid = -errno;
+      else
+        {
+          pid = clone_init (l, CLONE_PARENT);
+          if (pid < 0)
+            pid = -errno;
+        }
+      berth_write_all (p[1], &pid, sizeof (pid));
+      _exit (0);
+    }
+  close (p[1]);
+  do
+    n = read (p[0], &pid, sizeof (pid));
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  while (waitpid (helper, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (n != sizeof (pid))
+    return berth_error (err, EPROTO, "clone container init: the helper died");
+  if (pid < 0)
+    return berth_error (err, -pid, "clone container init");
+  return pid;
 }
 
 /* Clone the container init.  Namespaces made by clone when possible (one
@@ -303,17 +418,16 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
   if (l->cgroupns_after_join)
     l->clone_flags &= ~CLONE_NEWCGROUP;
 
+  if (berth_thread_count () != 1)
+    return clone_init_via_helper (l, pidns_path, err);
+  /* Single-threaded: our pid_for_children goes back before we return.  */
   if (pidns_path && pidns_path[0])
     {
       saved_pidns = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
       if (berth_namespace_enter (pidns_path, CLONE_NEWPID, err) < 0)
         return berth_error_ret (err);
     }
-  pid = clone_into_cgroup (l);
-  if (pid == -2)
-    pid = (pid_t) syscall (SYS_clone, l->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  if (pid == 0)
-    berth_init_main (l);
+  pid = clone_init (l, 0);
   if (pid < 0)
     pid = berth_error (err, errno, "clone container init");
   if (saved_pidns >= 0)
@@ -394,20 +508,6 @@ write_pid_file (const char *path, pid_t pid, berth_error_t *err)
   return berth_write_file_atomic (path, buf, n, 0644, err);
 }
 
-/* systemd socket activation passes LISTEN_FDS fds from 3 on, for us.  */
-static int
-listen_fds_from_env (void)
-{
-  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
-  long n, p;
-
-  if (fds == NULL || !berth_parse_long (fds, &n) || n <= 0 || n > 1024)
-    return 0;
-  if (pid && (!berth_parse_long (pid, &p) || p != getpid ()))
-    return 0;
-  return (int) n;
-}
-
 /* The shared core of create and run: on success the container is "created"
  * and *pid_out is its process, our child.  */
 static int
@@ -417,38 +517,33 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   cleanup_close int console_fd = -1;
   cleanup_close int cgroup_dir_fd = -1;
   struct berth_cgroup *cg = NULL;
-  cleanup_spec struct berth_spec *spec = NULL;
+  cleanup_spec struct berth_spec *owned_spec = NULL;
+  const struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
   cleanup_free char *rootfs = NULL;
-  cleanup_free char *pid_file = NULL;
   cleanup_close int state_fd = -1;
   cleanup_close int sync_parent = -1;
   struct berth_state st = { 0 };
   struct berth_launch l = { 0 };
-  sigset_t start_set;
+  sigset_t start_set, caller_mask;
   int socks[2] = { -1, -1 };
   pid_t pid = -1;
   bool zombie;
   int r;
 
-  if (berth_id_validate (o->id, err) < 0 || load_config (o, &spec, err) < 0
+  if (berth_id_validate (o->id, err) < 0)
+    return berth_error_set_code (err, BERTH_EINVAL);
+  if (load_config (o, &spec, &owned_spec, err) < 0
       || resolve_paths (o, spec, &bundle, &rootfs, err) < 0)
     return berth_error_ret (err);
-  /* As runc: relative paths in the config (bind sources) and hooks see the
-   * bundle as their working directory.  The caller's relative paths were
-   * meant from where it stands.  */
-  if (o->pid_file && o->pid_file[0] != '/')
-    {
-      char cwd[PATH_MAX];
-      if (getcwd (cwd, sizeof (cwd)) == NULL || asprintf (&pid_file, "%s/%s", cwd, o->pid_file) < 0)
-        return berth_error (err, errno, "--pid-file `%s`", o->pid_file);
-    }
-  if (chdir (bundle) < 0)
-    return berth_error (err, errno, "chdir to bundle `%s`", bundle);
+  /* As runc, relative paths in the config (bind sources) and hooks see the
+   * bundle as their working directory: the init and each hook's child go
+   * there, never the caller.  */
   if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
     return berth_error_ret (err);
 
   state_init (&st, o->id, bundle, rootfs, spec);
+  st.config_text = spec->json_text;
   r = make_cgroup (rt, o->id, spec, &cg, err);
   if (r < 0)
     goto fail;
@@ -491,7 +586,8 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .start_cookie = st.start_cookie,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
-    .listen_fds = listen_fds_from_env (),
+    .listen_fds = o->listen_fds,
+    .bundle = bundle[0] ? bundle : NULL,
     .console_fd = console_fd,
     .wait_cgroup = cg != NULL,
     .cgroup_path = cg ? berth_cgroup_path (cg) : NULL,
@@ -502,17 +598,25 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
       && berth_cgroup_open_dir_fd (cg, &cgroup_dir_fd, NULL) == 0)
     l.cgroup_dir_fd = cgroup_dir_fd;
-  /* Blocked from before the clone, so a start signal can never be lost.  */
-  sigemptyset (&start_set);
-  sigaddset (&start_set, BERTH_START_SIGNAL);
-  sigprocmask (SIG_BLOCK, &start_set, &l.exec_sigmask);
+  if (o->stdio && !spec->process->terminal)
+    {
+      l.has_stdio = true;
+      memcpy (l.stdio, o->stdio, sizeof (l.stdio));
+    }
   if (spec->linux_.seccomp && berth_seccomp_prepare (spec->linux_.seccomp, &l.seccomp, err) < 0)
     {
       r = berth_error_ret (err);
       close (socks[1]);
       goto fail;
     }
+  /* Blocked from before the clone, so a start signal can never be lost;
+   * the init inherits the block, the caller's thread gets its mask back.  */
+  sigemptyset (&start_set);
+  sigaddset (&start_set, BERTH_START_SIGNAL);
+  pthread_sigmask (SIG_BLOCK, &start_set, &caller_mask);
+  l.exec_sigmask = caller_mask;
   pid = spawn_init (&l, err);
+  pthread_sigmask (SIG_SETMASK, &caller_mask, NULL);
   berth_seccomp_filter_free (l.seccomp);
   close (socks[1]);
   close (steal_fd (&console_fd));
@@ -521,9 +625,12 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       r = pid;
       goto fail;
     }
+  berth_log (rt, BERTH_LOG_DEBUG, "create `%s`: init %d cloned, bundle `%s`, rootfs `%s`", o->id,
+             pid, bundle, rootfs);
   r = drive_init (sync_parent, &pid, spec, &st, cg, terminal_master, err);
   if (r < 0)
     goto fail;
+  berth_log (rt, BERTH_LOG_DEBUG, "create `%s`: container process %d ready", o->id, pid);
 
   st.pid = pid;
   st.pid_start_time = berth_proc_start_time (pid, &zombie);
@@ -532,7 +639,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     goto fail;
   if (o->pid_file)
     {
-      r = write_pid_file (pid_file ? pid_file : o->pid_file, pid, err);
+      r = write_pid_file (o->pid_file, pid, err);
       if (r < 0)
         goto fail;
     }
@@ -557,6 +664,15 @@ fail:
   berth_cgroup_free (cg);
   state_release (&st);
   return r;
+}
+
+int
+berth_container_create_process (const struct berth_runtime *rt,
+                                const struct berth_create_options *o, pid_t *pid,
+                                int *pty_master, berth_error_t *err)
+{
+  *pty_master = -1;
+  return create_container (rt, o, pid, pty_master, err);
 }
 
 int
@@ -614,8 +730,11 @@ berth_container_start (const struct berth_runtime *rt, const char *id, berth_err
   if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status != BERTH_STATUS_CREATED)
-    return berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
-                        berth_status_name (st->status));
+    {
+      berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                   berth_status_name (st->status));
+      return berth_error_set_code (err, BERTH_ESTATE);
+    }
   if (send_start_signal (st, err) < 0)
     return berth_error_ret (err);
   if (st->poststart.n)
@@ -623,10 +742,11 @@ berth_container_start (const struct berth_runtime *rt, const char *id, berth_err
       /* poststart runs after the user program was executed (and so after
        * startContainer): wait for the init to exec, or to die trying.
        * poststart failures are warnings in the spec: the container runs on.  */
-      berth_error_t ignored = NULL;
+      berth_error_t warning = NULL;
       wait_for_exec (rt, st);
-      run_hooks_with_state (&st->poststart, "poststart", st, BERTH_STATUS_RUNNING, &ignored);
-      berth_error_release (&ignored);
+      if (run_hooks_with_state (&st->poststart, "poststart", st, BERTH_STATUS_RUNNING, &warning)
+          < 0)
+        berth_log_error (rt, BERTH_LOG_WARNING, &warning);
     }
   return 0;
 }
@@ -642,7 +762,7 @@ berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status, ber
   int status;
 
   sigaddset (&set, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &set, &old);
+  pthread_sigmask (SIG_BLOCK, &set, &old);
   for (;;)
     {
       siginfo_t si;
@@ -651,13 +771,13 @@ berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status, ber
         break;
       if (w < 0 && errno != EINTR)
         {
-          sigprocmask (SIG_SETMASK, &old, NULL);
+          pthread_sigmask (SIG_SETMASK, &old, NULL);
           return berth_error (err, errno, "wait for container process");
         }
       if (sigwaitinfo (&set, &si) > 0 && si.si_signo != SIGCHLD)
         kill (pid, si.si_signo);
     }
-  sigprocmask (SIG_SETMASK, &old, NULL);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
   if (WIFEXITED (status))
     *exit_status = WEXITSTATUS (status);
   else if (WIFSIGNALED (status))
@@ -813,7 +933,10 @@ berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, b
   if (berth_state_load (rt->root, id, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status == BERTH_STATUS_STOPPED)
-    return berth_error (err, 0, "container `%s` is not running", id);
+    {
+      berth_error (err, 0, "container `%s` is not running", id);
+      return berth_error_set_code (err, BERTH_ESTATE);
+    }
   return signal_container (st, sig, all, err);
 }
 
@@ -843,8 +966,11 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
   /* The spec: deleting a container that is not stopped is an error and has
    * no effect (runc deletes created ones; runtime-tools checks the spec).  */
   if (st->status != BERTH_STATUS_STOPPED && !force)
-    return berth_error (err, 0, "cannot delete container `%s` that is %s: kill it first or use "
-                                "--force", id, berth_status_name (st->status));
+    {
+      berth_error (err, 0, "cannot delete container `%s` that is %s: kill it first or use "
+                           "--force", id, berth_status_name (st->status));
+      return berth_error_set_code (err, BERTH_ESTATE);
+    }
   if (st->status != BERTH_STATUS_STOPPED)
     {
       signal_container (st, SIGKILL, true, NULL);
@@ -866,9 +992,9 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
   if (st->poststop.n)
     {
       /* poststop failures are warnings in the spec: delete goes on.  */
-      berth_error_t ignored = NULL;
-      run_hooks_with_state (&st->poststop, "poststop", st, BERTH_STATUS_STOPPED, &ignored);
-      berth_error_release (&ignored);
+      berth_error_t warning = NULL;
+      if (run_hooks_with_state (&st->poststop, "poststop", st, BERTH_STATUS_STOPPED, &warning) < 0)
+        berth_log_error (rt, BERTH_LOG_WARNING, &warning);
     }
   return berth_state_remove (rt->root, id, err);
 }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "berth/container.h"
 #include "error.h"
 #include "state.h"
 
@@ -17,18 +18,26 @@ struct berth_runtime
   bool systemd_cgroup;
   bool rootless;
   bool debug;
+  berth_log_fn log; /* warnings and debug lines (see log.h), may be NULL */
+  void *log_data;
 };
 
 struct berth_create_options
 {
   const char *id;
-  const char *bundle;         /* directory with config.json; NULL = cwd */
+  const struct berth_spec *spec; /* the spec in memory; else spec_json; else: */
+  const char *spec_json;
+  const char *bundle;         /* directory with config.json; NULL = cwd (or none
+                                 with spec/spec_json) */
   const char *config_path;    /* overrides bundle/config.json when set */
   const char *pid_file;       /* may be NULL */
   const char *console_socket; /* may be NULL */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds; /* fds 3 .. 3+N-1 pass to the container */
+  int listen_fds;   /* socket activation: fds after the preserved ones */
+  const int *stdio; /* the container process's 0, 1, 2; NULL: ours */
+  bool want_pty;    /* a terminal's master comes back to the caller */
   bool detach;      /* run only */
   bool for_run;     /* set by berth_container_run */
 };
@@ -37,6 +46,12 @@ struct berth_create_options
  * On return the container is "created".  *pid (may be NULL) gets its PID.  */
 int berth_container_create (const struct berth_runtime *rt, const struct berth_create_options *o,
                             pid_t *pid, berth_error_t *err);
+
+/* create for the library: also the pty master (process.terminal without a
+ * console socket), or -1.  */
+int berth_container_create_process (const struct berth_runtime *rt,
+                                    const struct berth_create_options *o, pid_t *pid,
+                                    int *pty_master, berth_error_t *err);
 
 /* start: release the created process to exec the user program; poststart hooks.  */
 int berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err);
@@ -67,6 +82,7 @@ struct berth_exec_options
 {
   const char *id;
   const char *process_path;   /* --process FILE: a process JSON */
+  const char *process_json;   /* or the process JSON itself */
   char *const *args;          /* or inline args on top of the container's process */
   const char *cwd;            /* --cwd */
   char *const *env;           /* --env NAME=VALUE, NULL-terminated */
@@ -78,7 +94,14 @@ struct berth_exec_options
   const char *pid_file;       /* --pid-file */
   const char *console_socket; /* --console-socket */
   int preserve_fds;           /* --preserve-fds */
+  const int *stdio;           /* the process's 0, 1, 2; NULL: ours */
+  bool want_pty;              /* a terminal's master comes back to the caller */
 };
+
+/* exec up to the process's execve: *pid is our child, *pty_master its
+ * terminal (or -1).  */
+int berth_container_exec_spawn (const struct berth_runtime *rt, const struct berth_exec_options *o,
+                                pid_t *pid, int *pty_master, berth_error_t *err);
 
 /* exec: run a new process in a running container; unless detached, wait for
  * it and give its exit status (128+signal when killed).  */

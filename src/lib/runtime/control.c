@@ -7,7 +7,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -122,8 +125,44 @@ berth_container_stats (const struct berth_runtime *rt, const char *id, json_t **
   return r;
 }
 
+/* The exit status of a process that has just exited: seen without reaping
+ * it by its parent (waitid WNOWAIT), else by anyone from /proc/PID/stat's
+ * exit_code (field 52) while it is a zombie; -1 when it is gone already.  */
+static int
+exit_status_of (pid_t pid, int pidfd)
+{
+  siginfo_t si = { 0 };
+  char path[64], buf[2048], *p;
+  cleanup_close int fd = -1;
+  ssize_t n;
+  int field = 3;
+  long code;
+
+  if (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+    return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+  snprintf (path, sizeof (path), "/proc/%d/stat", pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  n = fd < 0 ? -1 : read (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] == '\0' || (p[2] != 'Z' && p[2] != 'X'))
+    return -1;
+  for (p += 2; p && field < 52; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p == NULL || !berth_parse_long (strtok (p, " \n"), &code))
+    return -1;
+  return WIFEXITED (code) ? WEXITSTATUS (code) : 128 + WTERMSIG (code);
+}
+
 /* Stats every interval and OOM kills as they come, until the container's
- * process is gone (a pidfd says so) or emit returns non-zero.  */
+ * process is gone (a pidfd says so: then an "exit" event with its status)
+ * or emit returns non-zero.  */
 int
 berth_container_events (const struct berth_runtime *rt, const char *id, int interval_ms,
                         berth_event_fn emit, void *data, berth_error_t *err)
@@ -167,7 +206,12 @@ berth_container_events (const struct berth_runtime *rt, const char *id, int inte
             break;
         }
       if (p[0].revents & POLLIN)
-        break;
+        {
+          emit (event ("exit", id,
+                       json_pack ("{s:i}", "status", exit_status_of (st->pid, pidfd))),
+                data);
+          break;
+        }
       if (n == 0 && berth_cgroup_stats (cg, &data_obj, NULL) == 0
           && emit (event ("stats", id, data_obj), data) != 0)
         break;

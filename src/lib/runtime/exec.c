@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/lsm_labels.h"
 #include "linux/process.h"
@@ -83,14 +84,18 @@ parse_user (const char *s, struct berth_user *u, berth_error_t *err)
   return 0;
 }
 
-/* The container's config: the base process for inline args (env, user,
- * capabilities, rlimits... as runc does) and its seccomp profile, which
- * every exec'd process gets too.  */
+/* The container's config as saved at create: the base process for inline
+ * args (env, user, capabilities, rlimits... as runc does) and its seccomp
+ * profile, which every exec'd process gets too.  An edited or removed
+ * bundle changes nothing.  Only states of older versions, which saved no
+ * config, read the bundle.  */
 static int
 load_container_spec (const struct berth_state *st, struct berth_spec **out, berth_error_t *err)
 {
   cleanup_free char *path = NULL;
 
+  if (st->config)
+    return berth_state_spec (st, out, err);
   if (asprintf (&path, "%s/config.json", st->bundle) < 0)
     return berth_error (err, ENOMEM, "exec");
   if (berth_spec_load (path, out, err) < 0)
@@ -104,7 +109,15 @@ build_process (const struct berth_exec_options *o, struct berth_spec *spec,
 {
   cleanup_process struct berth_process *p = NULL;
 
-  if (o->process_path)
+  if (o->process_json)
+    {
+      if (berth_process_parse (o->process_json, strlen (o->process_json), &p, err) < 0)
+        {
+          berth_error_wrap (err, "exec: process");
+          return berth_error_set_code (err, BERTH_EINVAL);
+        }
+    }
+  else if (o->process_path)
     {
       cleanup_free char *text = NULL;
       size_t len;
@@ -154,7 +167,7 @@ build_process (const struct berth_exec_options *o, struct berth_spec *spec,
     p->no_new_privileges = true;
   if (p->cwd == NULL || p->cwd[0] != '/')
     return berth_error (err, 0, "exec: cwd `%s` must be an absolute path", p->cwd ?: "");
-  if (p->terminal && o->console_socket == NULL && o->detach)
+  if (p->terminal && o->console_socket == NULL && o->detach && !o->want_pty)
     return berth_error (err, 0, "exec: a terminal with --detach needs --console-socket");
   *out = steal_pointer (&p);
   return 0;
@@ -194,9 +207,10 @@ struct exec_child
   const struct berth_process *p;
   int pidfd;
   int root_fd;
-  int sync_fd; /* child's end: error text, or the pty master */
+  int sync_fd; /* child's end of the sync socket (launch.h messages) */
   int console_fd;
   int join_flags;
+  int children_flags; /* pid and time: they apply to our children only */
   const struct berth_seccomp_filter *seccomp;
   const struct berth_cgroup *cgroup;
   bool setgroups_allowed; /* false in a rootless container's user namespace */
@@ -213,11 +227,38 @@ install_seccomp (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (notify_fd >= 0)
     {
-      int r = berth_send_fd (c->sync_fd, notify_fd, "seccomp", err);
+      int r = berth_sync_send (c->sync_fd, SYNC_SECCOMP_FD, 0, NULL);
+      if (r == 0)
+        r = berth_send_fd (c->sync_fd, notify_fd, "seccomp", err);
+      else
+        r = berth_error (err, -r, "send seccomp listener");
       close (notify_fd);
       return r;
     }
   return 0;
+}
+
+/* pid and time namespaces take effect for children: once joined, clone
+ * the process that goes on as the caller's child (CLONE_PARENT), tell the
+ * caller its pid, and exit.  Here, not in the caller, so the caller's
+ * thread never has them joined.  Returns in the new process only.  */
+static int
+fork_in_children_namespaces (struct exec_child *c, berth_error_t *err)
+{
+  pid_t child;
+
+  if (c->children_flags == 0)
+    return 0;
+  child = (pid_t) syscall (SYS_clone, CLONE_PARENT, NULL, NULL, NULL, NULL);
+  if (child < 0)
+    return berth_error (err, errno, "clone into the container's pid namespace");
+  if (child == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      return 0;
+    }
+  berth_sync_send (c->sync_fd, SYNC_CHILD_PID, child, NULL);
+  _exit (0);
 }
 
 static int
@@ -230,8 +271,10 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
    * berth_cgroup_enter_self), and we are still root outside its namespaces.  */
   if (c->cgroup && berth_cgroup_enter_self (c->cgroup, err) < 0)
     return berth_error_ret (err);
-  if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
+  if ((c->join_flags | c->children_flags) && setns (c->pidfd, c->join_flags | c->children_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
+  if (fork_in_children_namespaces (c, err) < 0)
+    return berth_error_ret (err);
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
   if (fchdir (c->root_fd) < 0 || chroot (".") < 0)
     return berth_error (err, errno, "enter the container's root");
@@ -241,8 +284,11 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     {
       cleanup_close int master = -1;
       char name[64];
-      if (berth_terminal_for_process (p, &master, name, err) < 0
-          || berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0)
+      if (berth_terminal_for_process (p, &master, name, err) < 0)
+        return berth_error_ret (err);
+      if (c->console_fd < 0 && berth_sync_send (c->sync_fd, SYNC_TERMINAL, 0, NULL) < 0)
+        return berth_error (err, errno, "send terminal");
+      if (berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0)
         return berth_error_ret (err);
     }
   if (chdir (p->cwd) < 0)
@@ -274,50 +320,73 @@ exec_child_main (struct exec_child *c)
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  exec_child_setup (c, &err);
-  if (err && err->msg)
-    send (c->sync_fd, err->msg, strlen (err->msg), MSG_NOSIGNAL);
+  if (c->o->stdio && !c->p->terminal && berth_process_install_stdio (c->o->stdio, &err) < 0)
+    ;
+  else
+    exec_child_setup (c, &err);
+  berth_sync_send (c->sync_fd, SYNC_ERROR, err ? err->status : 0,
+                   err && err->msg ? err->msg : "exec failed");
   _exit (127);
 }
 
-/* The child's verdict: EOF (its end closed on exec) is success; a datagram
- * of text is its error; a datagram with an fd is the pty master for us, or
- * (named "seccomp") the seccomp listener for the agent.  */
+/* The child's verdict, in launch.h's messages: EOF (its end closed on
+ * exec) is success; SYNC_ERROR its failure; SYNC_TERMINAL and
+ * SYNC_SECCOMP_FD come with an fd: the pty master for us, the seccomp
+ * listener for the agent; SYNC_CHILD_PID names the process that replaced
+ * the one we forked (pid namespace joined).  */
 static int
-await_exec (int sync_fd, int *master, const struct berth_spec *spec, const struct berth_state *st,
-            berth_error_t *err)
+await_exec (int sync_fd, pid_t *pid, int *master, const struct berth_spec *spec,
+            const struct berth_state *st, berth_error_t *err)
 {
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "exec");
   for (;;)
     {
-      char buf[4096];
-      char control[CMSG_SPACE (sizeof (int))] = { 0 };
-      struct iovec iov = { buf, sizeof (buf) - 1 };
-      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                           .msg_controllen = sizeof (control) };
-      struct cmsghdr *cm;
-      ssize_t n = recvmsg (sync_fd, &mh, MSG_CMSG_CLOEXEC);
-      int fd;
+      int fd = -1, r = berth_sync_recv_or_eof (sync_fd, m, err);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
+      if (r < 0)
+        return r;
+      if (r == 0)
         return 0;
-      buf[n] = '\0';
-      cm = CMSG_FIRSTHDR (&mh);
-      if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
-        return berth_error (err, 0, "%s", buf);
-      memcpy (&fd, CMSG_DATA (cm), sizeof (int));
-      if (strcmp (buf, "seccomp") == 0 && spec->linux_.seccomp)
+      switch (m->type)
         {
-          cleanup_free char *json = berth_state_to_json (st, st->status, false);
-          int r = berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
-                                               spec->linux_.seccomp->listener_metadata, err);
-          close (fd);
-          if (r < 0)
-            return r;
-          continue;
+        case SYNC_ERROR:
+          return berth_error (err, 0, "%s", m->text);
+        case SYNC_CHILD_PID:
+          while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          *pid = m->value;
+          break;
+        case SYNC_TERMINAL:
+          if (berth_recv_fd (sync_fd, &fd, err) < 0)
+            return berth_error_ret (err);
+          if (*master >= 0)
+            close (*master);
+          *master = fd;
+          break;
+        case SYNC_SECCOMP_FD:
+          {
+            cleanup_free char *json = NULL;
+            if (berth_recv_fd (sync_fd, &fd, err) < 0)
+              return berth_error_ret (err);
+            if (spec->linux_.seccomp == NULL)
+              {
+                close (fd);
+                break;
+              }
+            json = berth_state_to_json (st, st->status, false);
+            r = berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
+                                             spec->linux_.seccomp->listener_metadata, err);
+            close (fd);
+            if (r < 0)
+              return r;
+            break;
+          }
+        default:
+          return berth_error (err, EPROTO, "unexpected message %u from exec child", m->type);
         }
-      *master = fd;
     }
 }
 
@@ -345,7 +414,9 @@ fork_into_cgroup (struct exec_child *c, const struct berth_cgroup *cg)
   struct clone_args args = { .exit_signal = SIGCHLD, .flags = CLONE_INTO_CGROUP };
   pid_t pid;
 
-  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
+  /* A raw clone in a caller with threads could leave malloc's lock held
+   * in the child: glibc's fork() then.  */
+  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED && berth_thread_count () == 1
       && berth_cgroup_open_dir_fd (cg, &dirfd, NULL) == 0)
     {
       args.cgroup = (uint64_t) dirfd;
@@ -359,8 +430,8 @@ fork_into_cgroup (struct exec_child *c, const struct berth_cgroup *cg)
 }
 
 int
-berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_options *o,
-                      int *exit_status, berth_error_t *err)
+berth_container_exec_spawn (const struct berth_runtime *rt, const struct berth_exec_options *o,
+                            pid_t *pid_out, int *pty_master, berth_error_t *err)
 {
   struct berth_state *st = NULL;
   struct berth_spec *spec = NULL;
@@ -368,17 +439,19 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   cleanup_process struct berth_process *p = NULL;
   struct berth_cgroup *cg = NULL;
   cleanup_close int pidfd = -1, root_fd = -1, console_fd = -1, master = -1;
-  int socks[2], children_flags, r;
+  int socks[2], r;
   char path[64];
   struct exec_child c;
   pid_t pid;
 
+  *pty_master = -1;
   if (berth_state_load (rt->root, o->id, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status != BERTH_STATUS_RUNNING && st->status != BERTH_STATUS_CREATED)
     {
-      r = berth_error (err, 0, "cannot exec in container `%s`: it is %s", o->id,
-                       berth_status_name (st->status));
+      berth_error (err, 0, "cannot exec in container `%s`: it is %s", o->id,
+                   berth_status_name (st->status));
+      r = berth_error_set_code (err, BERTH_ESTATE);
       goto out;
     }
   r = load_container_spec (st, &spec, err);
@@ -401,7 +474,8 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (pidfd < 0 || root_fd < 0 || !berth_state_process_alive (st))
     {
-      r = berth_error (err, ESRCH, "cannot exec in container `%s`: its process is gone", o->id);
+      berth_error (err, ESRCH, "cannot exec in container `%s`: its process is gone", o->id);
+      r = berth_error_set_code (err, BERTH_ESTATE);
       goto out;
     }
   if (p->terminal && o->console_socket)
@@ -418,15 +492,10 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
                            .join_flags = namespaces_to_join (st->pid), .seccomp = filter,
                            .cgroup = cg,
                            .setgroups_allowed = berth_userns_setgroups_allowed (st->pid) };
-  /* pid and time namespaces apply to children: join them here, the rest in
-   * the child, all through the init's pidfd.  */
-  children_flags = c.join_flags & (CLONE_NEWPID | CLONE_NEWTIME);
-  c.join_flags &= ~children_flags;
-  if (children_flags && setns (pidfd, children_flags) < 0)
-    {
-      r = berth_error (err, errno, "join the container's pid namespace");
-      goto out;
-    }
+  /* pid and time namespaces apply to children: the child joins them and
+   * forks once more (see fork_in_children_namespaces).  */
+  c.children_flags = c.join_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+  c.join_flags &= ~c.children_flags;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
     {
       r = berth_error (err, errno, "socketpair");
@@ -446,31 +515,43 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
       r = berth_error (err, errno, "fork");
       goto out;
     }
-  r = await_exec (socks[0], &master, spec, st, err);
+  r = await_exec (socks[0], &pid, &master, spec, st, err);
   close (socks[0]);
   if (r < 0)
     {
-      waitpid (pid, NULL, 0);
+      berth_kill_and_reap (pid, -1);
       goto out;
     }
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof (buf), "%d", pid);
-      r = berth_write_file_atomic (o->pid_file, buf, n, 0644, err);
-      if (r < 0)
-        goto out;
-    }
-  *exit_status = 0;
-  if (!o->detach)
-    {
-      if (master >= 0)
-        berth_terminal_relay (master, NULL);
-      r = wait_exit_status (pid, exit_status, err);
-    }
+  berth_log (rt, BERTH_LOG_DEBUG, "exec in `%s`: process %d", o->id, pid);
+  *pid_out = pid;
+  *pty_master = steal_fd (&master);
 out:
   berth_cgroup_free (cg);
   berth_spec_free (spec);
   berth_state_free (st);
   return r;
+}
+
+int
+berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_options *o,
+                      int *exit_status, berth_error_t *err)
+{
+  cleanup_close int master = -1;
+  pid_t pid;
+
+  if (berth_container_exec_spawn (rt, o, &pid, &master, err) < 0)
+    return berth_error_ret (err);
+  if (o->pid_file)
+    {
+      char buf[32];
+      int n = snprintf (buf, sizeof (buf), "%d", pid);
+      if (berth_write_file_atomic (o->pid_file, buf, n, 0644, err) < 0)
+        return berth_error_ret (err);
+    }
+  *exit_status = 0;
+  if (o->detach)
+    return 0;
+  if (master >= 0)
+    berth_terminal_relay (master, NULL);
+  return wait_exit_status (pid, exit_status, err);
 }

@@ -454,12 +454,21 @@ berth_init_main (struct berth_launch *l)
 
   /* If `create` dies while we set up, die too: nothing half-made survives.  */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* First, while the caller's fds are all still here.  */
+  if (l->has_stdio && berth_process_install_stdio (l->stdio, &err) < 0)
+    goto fail;
+  if (l->bundle && chdir (l->bundle) < 0)
+    {
+      berth_error (&err, errno, "chdir to bundle `%s`", l->bundle);
+      goto fail;
+    }
   /* flock belongs to the open file, which fork shared with us.  */
   close (l->lock_fd);
   /* In a new pid namespace our parent is outside it and getppid() is 0.  */
   if (getppid () != l->runtime_pid && getppid () != 0)
     _exit (1);
   init_run (l, &err);
+fail:
   if (l->sync_fd >= 0)
     berth_sync_send (l->sync_fd, SYNC_ERROR, err ? err->status : 0,
                      err && err->msg ? err->msg : "container init failed");

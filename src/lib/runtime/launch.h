@@ -1,5 +1,6 @@
 /* Private to runtime/: what the runtime process (create) and the container
- * init it clones share, and the messages they exchange on the sync socket.  */
+ * init it clones share, and the messages they exchange on the sync socket
+ * (exec's child speaks the same messages).  */
 #ifndef BERTH_LAUNCH_H
 #define BERTH_LAUNCH_H
 
@@ -52,6 +53,8 @@ int berth_sync_send (int fd, enum berth_sync_type type, int value, const char *t
 /* Receives one message; *msg is heap-allocated by the caller.  EOF gives
  * an error "container init exited".  */
 int berth_sync_recv (int fd, struct berth_sync_msg *msg, berth_error_t *err);
+/* The same, 1 for a message, 0 at EOF (the peer exec'd or exited).  */
+int berth_sync_recv_or_eof (int fd, struct berth_sync_msg *msg, berth_error_t *err);
 /* Receive and require TYPE (turning SYNC_ERROR into the error it carries).  */
 int berth_sync_expect (int fd, enum berth_sync_type type, struct berth_sync_msg *msg,
                        berth_error_t *err);
@@ -62,6 +65,10 @@ struct berth_launch
   const struct berth_create_options *opts;
   const struct berth_spec *spec;
   const char *rootfs;   /* absolute, resolved */
+  const char *bundle;   /* the init's working directory (relative bind
+                           sources), or NULL: the caller's */
+  bool has_stdio;       /* stdio: the caller's fds for the process's 0, 1, 2 */
+  int stdio[3];
   int sync_fd;          /* init's end */
   int lock_fd;          /* the runtime's container lock: init must not hold it */
   uint64_t start_cookie; /* `start` sends it with BERTH_START_SIGNAL */

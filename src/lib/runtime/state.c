@@ -131,7 +131,10 @@ berth_state_reserve (const char *root, const char *id, int *fd_out, berth_error_
     {
       cleanup_close int old = openat (rootfd, name, O_RDWR | O_CLOEXEC);
       if (old < 0 || flock (old, LOCK_EX | LOCK_NB) < 0 || state_file_finished (old))
-        return berth_error (err, EEXIST, "container `%s` already exists", id);
+        {
+          berth_error (err, EEXIST, "container `%s` already exists", id);
+          return berth_error_set_code (err, BERTH_EEXIST);
+        }
       /* A create crashed before it wrote the state: take the file over.  */
       if (ftruncate (old, 0) < 0)
         return berth_error (err, errno, "reset stale state of `%s`", id);
@@ -215,6 +218,17 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_decref (o);
   if (text == NULL)
     return berth_error (err, ENOMEM, "save state of `%s`", st->id);
+  /* The config as the caller wrote it (it parsed, so it is an object):
+   * spliced in, not parsed again and dumped.  */
+  if (st->config_text && !st->creating)
+    {
+      char *whole = NULL;
+      size_t n = strlen (text);
+      if (asprintf (&whole, "%.*s,\"config\":%s}", (int) (n - 1), text, st->config_text) < 0)
+        return berth_error (err, ENOMEM, "save state of `%s`", st->id);
+      free (text);
+      text = whole;
+    }
   /* One write of the whole object: a reader sees it complete or "creating".  */
   len = strlen (text);
   if (ftruncate (fd, 0) < 0)
@@ -411,6 +425,7 @@ state_from_json (json_t *o)
     s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")));
   hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
   hooks_from_json (json_object_get (o, "poststop"), &s->poststop);
+  s->config = json_incref (json_object_get (o, "config"));
   return s;
 }
 
@@ -468,7 +483,10 @@ open_state (const char *root, const char *id, int flags, berth_error_t *err)
   rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   fd = rootfd < 0 ? -1 : openat (rootfd, name, flags | O_CLOEXEC);
   if (fd < 0)
-    return berth_error (err, ENOENT, "container `%s` does not exist", id);
+    {
+      berth_error (err, ENOENT, "container `%s` does not exist", id);
+      return berth_error_set_code (err, BERTH_ENOENT);
+    }
   return fd;
 }
 
@@ -494,7 +512,10 @@ berth_state_lock (const char *root, const char *id, int *fd_out, struct berth_st
     return berth_error (err, errno, "lock state of `%s`", id);
   /* Deleted while we waited for the lock.  */
   if (fstat (fd, &st) < 0 || st.st_nlink == 0)
-    return berth_error (err, ENOENT, "container `%s` does not exist", id);
+    {
+      berth_error (err, ENOENT, "container `%s` does not exist", id);
+      return berth_error_set_code (err, BERTH_ENOENT);
+    }
   if (load_from_fd (fd, id, out, err) < 0)
     return berth_error_ret (err);
   /* We hold the lock, so no create is writing this state: an incomplete
@@ -536,7 +557,23 @@ berth_state_free (struct berth_state *s)
   free (s->annotations);
   hooks_free (&s->poststart);
   hooks_free (&s->poststop);
+  json_decref ((json_t *) s->config);
   free (s);
+}
+
+int
+berth_state_spec (const struct berth_state *st, struct berth_spec **out, berth_error_t *err)
+{
+  cleanup_free char *text = NULL;
+
+  if (st->config == NULL)
+    return berth_error (err, ENOENT, "container `%s`: no config saved with its state", st->id);
+  text = json_dumps ((json_t *) st->config, JSON_COMPACT);
+  if (text == NULL)
+    return berth_error (err, ENOMEM, "container `%s`: config", st->id);
+  if (berth_spec_parse (text, strlen (text), out, err) < 0)
+    return berth_error_wrap (err, "container `%s`: the config saved at create", st->id);
+  return 0;
 }
 
 char *

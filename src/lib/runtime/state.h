@@ -41,6 +41,9 @@ struct berth_state
   char *cgroup; /* berth_cgroup_serialize text, NULL when none was made */
   struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
   struct berth_hook_list poststop;
+  const char *config_text;  /* create: the spec's JSON, saved whole as "config" */
+  void *config;             /* loaded: that "config" (a json_t), NULL in states
+                               of older versions */
   bool creating;            /* an early record: create has made the cgroup, not the
                                container yet (what to clean up if it crashes) */
   enum berth_status status; /* derived when loaded, never stored */
@@ -79,6 +82,11 @@ int berth_state_load (const char *root, const char *id, struct berth_state **out
 int berth_state_remove (const char *root, const char *id, berth_error_t *err);
 
 void berth_state_free (struct berth_state *state);
+
+/* The spec saved at create (exec and delete need no bundle).  ENOENT when
+ * the state predates saved specs.  */
+int berth_state_spec (const struct berth_state *state, struct berth_spec **out,
+                      berth_error_t *err);
 
 /* The runtime-spec state JSON for hooks and `state` (caller frees).  */
 char *berth_state_to_json (const struct berth_state *state, enum berth_status status, bool pretty);

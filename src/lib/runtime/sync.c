@@ -31,7 +31,7 @@ berth_sync_send (int fd, enum berth_sync_type type, int value, const char *text)
 }
 
 int
-berth_sync_recv (int fd, struct berth_sync_msg *msg, berth_error_t *err)
+berth_sync_recv_or_eof (int fd, struct berth_sync_msg *msg, berth_error_t *err)
 {
   ssize_t r;
 
@@ -41,11 +41,21 @@ berth_sync_recv (int fd, struct berth_sync_msg *msg, berth_error_t *err)
   if (r < 0)
     return berth_error (err, errno, "read from container init");
   if (r == 0)
-    return berth_error (err, EPIPE, "container init exited during setup");
+    return 0;
   if ((size_t) r < offsetof (struct berth_sync_msg, text))
     return berth_error (err, EPROTO, "short message from container init");
   ((char *) msg)[r] = '\0';
-  return 0;
+  return 1;
+}
+
+int
+berth_sync_recv (int fd, struct berth_sync_msg *msg, berth_error_t *err)
+{
+  int r = berth_sync_recv_or_eof (fd, msg, err);
+
+  if (r == 0)
+    return berth_error (err, EPIPE, "container init exited during setup");
+  return r < 0 ? r : 0;
 }
 
 int

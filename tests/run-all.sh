@@ -2,7 +2,8 @@
 # Runs every berth test and ends with one line "N passed, N failed":
 #  1. unit tests (cmocka, TAP) in the release build and under ASan+UBSan;
 #  2. end-to-end tests (bats, as root, real containers) against build/berth-runtime;
-#  3. a fast part of the end-to-end suite against the ASan+UBSan build.
+#  3. libberth installed and used through pkg-config by a threaded program (tests/lib);
+#  4. a fast part of the end-to-end suite against the ASan+UBSan build.
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -42,6 +43,9 @@ run_unit build "unit"
 [ -d build-asan ] && run_unit build-asan "unit (asan+ubsan)"
 
 if [ "$(id -u)" = 0 ]; then
+  # libberth as an engine uses it: installed, through pkg-config, threaded.
+  tests/lib/run.sh build >build/libberth.tap 2>build/libberth.log
+  count_tap "libberth (installed, pkg-config)" build/libberth.tap
   bats --tap tests/e2e >build/e2e.tap 2>&1
   count_tap "e2e" build/e2e.tap
   if [ -x build-asan/berth-runtime ]; then

@@ -145,3 +145,22 @@ start_sleeper() {
 	run rt state "$CID"
 	[ "$status" -ne 0 ]
 }
+
+@test "exec uses the config saved at create: an edited, then removed bundle changes nothing" {
+	# The rootfs lives outside the bundle, so the bundle can go.
+	mv "$BUNDLE/rootfs" "$TEST_TMP/rootfs"
+	cfg --arg r "$TEST_TMP/rootfs" '.root.path = $r | .process.env += ["SAVED=at-create"]'
+	start_sleeper
+	# Against a runtime that reads config.json on exec, this edit would show.
+	cfg '.process.env |= map(if startswith("SAVED=") then "SAVED=edited" else . end)
+		| .process.user.uid = 1000'
+	run rt exec "$CID" sh -c 'echo "$SAVED $(id -u)"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "at-create 0" ]
+	rm -rf "$BUNDLE"
+	run rt exec "$CID" sh -c 'echo "$SAVED"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "at-create" ]
+	run rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+}

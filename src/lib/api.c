@@ -132,8 +132,8 @@ berth_delete (berth_context *ctx, const char *id, bool force, berth_error_t *err
 }
 
 int
-berth_exec (berth_context *ctx, const struct berth_exec_params *p,
-            struct berth_process_handle *out, berth_error_t *err)
+berth_exec (berth_context *ctx, const struct berth_exec_params *p, struct berth_process_handle *out,
+            berth_error_t *err)
 {
   struct berth_exec_options o = {
     .id = p->id,
@@ -171,7 +171,7 @@ berth_wait (int pidfd, int *exit_status, berth_error_t *err)
 {
   siginfo_t si = { 0 };
 
-  while (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
+  while (waitid (P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
     if (errno != EINTR)
       return berth_error (err, errno, "wait");
   if (si.si_code == CLD_EXITED)

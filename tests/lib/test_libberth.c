@@ -51,7 +51,7 @@ tap (bool ok, const char *fmt, ...)
 static void *
 malloc_loop (void *arg)
 {
-  (void) arg;
+  (void)arg;
   while (!atomic_load (&stop_thread))
     {
       void *p[16];
@@ -73,8 +73,9 @@ struct snapshot
   char fds[4096];
 };
 
-static const char *const ns_names[] = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
-                                        "time", "time_for_children", "user", "uts" };
+static const char *const ns_names[]
+    = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+        "user",   "uts" };
 #define N_NS (sizeof (ns_names) / sizeof (ns_names[0]))
 
 static void
@@ -161,7 +162,7 @@ config_for (const char *tmpl, const char *cmd)
 
   if (at == NULL)
     return NULL;
-  if (asprintf (&out, "%.*s%s%s", (int) (at - tmpl), tmpl, cmd, at + 5) < 0)
+  if (asprintf (&out, "%.*s%s%s", (int)(at - tmpl), tmpl, cmd, at + 5) < 0)
     return NULL;
   return out;
 }
@@ -169,8 +170,8 @@ config_for (const char *tmpl, const char *cmd)
 static void
 log_cb (enum berth_log_level level, const char *msg, void *data)
 {
-  (void) data;
-  fprintf (stderr, "# libberth log %d: %s\n", (int) level, msg);
+  (void)data;
+  fprintf (stderr, "# libberth log %d: %s\n", (int)level, msg);
 }
 
 static bool
@@ -183,7 +184,7 @@ read_exactly (int fd, const char *want)
       ssize_t n = read (fd, buf + got, sizeof (buf) - 1 - got);
       if (n <= 0)
         break;
-      got += (size_t) n;
+      got += (size_t)n;
     }
   buf[got] = '\0';
   return strcmp (buf, want) == 0;
@@ -204,7 +205,7 @@ one_container (berth_context *ctx, const char *tmpl, int i, int devnull)
   int out[2], stdio[3], status = -1;
   const char *fail = NULL;
 
-  snprintf (id, sizeof (id), "libtest-%d-%d", (int) getpid (), i);
+  snprintf (id, sizeof (id), "libtest-%d-%d", (int)getpid (), i);
   if (with_exec)
     snprintf (cmd, sizeof (cmd), "echo up; exec sleep 30");
   else
@@ -416,8 +417,8 @@ main (int argc, char **argv)
     struct berth_process_handle h = { .pidfd = -1 };
     int status;
     bool ok = berth_create (ctx, &p, &h, &err) == 0 && berth_start (ctx, p.id, &err) == 0
-              && berth_wait (h.pidfd, &status, &err) == 0
-              && berth_start (ctx, p.id, &err) < 0 && berth_error_code (err) == BERTH_ESTATE;
+              && berth_wait (h.pidfd, &status, &err) == 0 && berth_start (ctx, p.id, &err) < 0
+              && berth_error_code (err) == BERTH_ESTATE;
     berth_error_release (&err);
     ok = ok && berth_delete (ctx, p.id, false, &err) == 0;
     berth_error_release (&err);
@@ -430,7 +431,7 @@ main (int argc, char **argv)
   atomic_store (&stop_thread, true);
   pthread_join (thread, NULL);
   tap (atomic_load (&malloc_loops) > 0, "the malloc thread ran alongside (%ld loops)",
-       (long) atomic_load (&malloc_loops));
+       (long)atomic_load (&malloc_loops));
   berth_context_free (ctx);
   free (tmpl);
   return failures ? 1 : 0;

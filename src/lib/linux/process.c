@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "linux/seccomp_filter.h"
 #include "oci/names.h"
 #include "util.h"
 
@@ -376,4 +377,31 @@ berth_process_install_stdio (const int fds[3], berth_error_t *err)
       close (tmp[i]);
     }
   return 0;
+}
+
+int
+berth_process_confine (const struct berth_process *p, bool setgroups_allowed,
+                       const struct berth_seccomp_filter *filter, bool defer,
+                       int (*install) (void *data, berth_error_t *err), void *data,
+                       bool *deferred, berth_error_t *err)
+{
+  if (deferred)
+    *deferred = false;
+  /* Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: install while we
+   * still hold it.  */
+  if (filter && !p->no_new_privileges && install (data, err) < 0)
+    return berth_error_ret (err);
+  if (berth_process_set_user (p, setgroups_allowed, err) < 0
+      || berth_process_apply_capabilities (p, err) < 0)
+    return berth_error_ret (err);
+  if (filter == NULL || !p->no_new_privileges)
+    return 0;
+  /* With it, as late as possible; a listener must still reach the
+   * runtime before the handshake ends, so it cannot wait.  */
+  if (defer && !berth_seccomp_filter_uses_notify (filter))
+    {
+      *deferred = true;
+      return 0;
+    }
+  return install (data, err);
 }

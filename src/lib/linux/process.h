@@ -35,6 +35,20 @@ int berth_process_set_user (const struct berth_process *process, bool setgroups_
  * false, all capabilities are dropped.  */
 int berth_process_apply_capabilities (const struct berth_process *process, berth_error_t *err);
 
+struct berth_seccomp_filter;
+
+/* Drop to the process's user and capabilities with the seccomp filter
+ * placed where seccomp_filter.h says (one copy of that order, for the
+ * container init and for exec): before set_user without no_new_privs,
+ * after the capabilities with it.  install(data) loads the filter and
+ * hands on a listener.  With defer, a no_new_privs filter without a
+ * listener is left for the caller to install as late as it can
+ * (*deferred set); the init does, after waiting for start.  */
+int berth_process_confine (const struct berth_process *process, bool setgroups_allowed,
+                           const struct berth_seccomp_filter *filter, bool defer,
+                           int (*install) (void *data, berth_error_t *err), void *data,
+                           bool *deferred, berth_error_t *err);
+
 /* execve the resolved path with args and env; returns only on failure.  */
 int berth_process_exec (const struct berth_process *process, const char *path,
                         berth_error_t *err);

@@ -8,7 +8,8 @@
  *                           clone: the init inherits the compiled program);
  *   berth_seccomp_install   seccomp(SECCOMP_SET_MODE_FILTER) in the init.
  *
- * Where the init installs it (the order runc uses; seccomp(2) without
+ * Where the init and exec install it (berth_process_confine in process.c
+ * keeps the one copy of this order; runc uses it too; seccomp(2) without
  * no_new_privs needs CAP_SYS_ADMIN, so it depends on noNewPrivileges):
  *   - process.noNewPrivileges true: after berth_process_apply_capabilities
  *     (which sets PR_SET_NO_NEW_PRIVS), as late as possible, so that few of

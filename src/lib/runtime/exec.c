@@ -217,8 +217,9 @@ struct exec_child
 };
 
 static int
-install_seccomp (struct exec_child *c, berth_error_t *err)
+install_seccomp (void *data, berth_error_t *err)
 {
+  struct exec_child *c = data;
   int notify_fd = -1;
 
   if (c->seccomp == NULL)
@@ -296,12 +297,9 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
   if (berth_process_find_executable (p, &exe, err) < 0)
     return berth_error_ret (err);
   /* The same order as the container init (see seccomp_filter.h).  */
-  if (!p->no_new_privileges && install_seccomp (c, err) < 0)
-    return berth_error_ret (err);
-  if (berth_process_set_user (p, c->setgroups_allowed, err) < 0
-      || berth_process_apply_capabilities (p, err) < 0)
-    return berth_error_ret (err);
-  if (p->no_new_privileges && install_seccomp (c, err) < 0)
+  if (berth_process_confine (p, c->setgroups_allowed, c->seccomp, false, install_seccomp, c, NULL,
+                             err)
+      < 0)
     return berth_error_ret (err);
   if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);

@@ -163,8 +163,9 @@ setup_terminal (struct berth_launch *l, berth_error_t *err)
 /* Load the container's seccomp filter; a listener fd goes to the runtime,
  * which hands it to the agent at listenerPath.  */
 static int
-install_seccomp (struct berth_launch *l, berth_error_t *err)
+install_seccomp (void *data, berth_error_t *err)
 {
+  struct berth_launch *l = data;
   int notify_fd = -1;
 
   if (l->seccomp == NULL)
@@ -350,6 +351,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
   cleanup_free char *state_creating = NULL;
   cleanup_free char *state_created = NULL;
   cleanup_free char *exe = NULL;
+  bool seccomp_late = false;
   struct berth_rootfs_ctx rctx = {
     .spec = spec,
     .rootfs = l->rootfs,
@@ -410,17 +412,11 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_process_find_executable (proc, &exe, err) < 0)
     return berth_error_ret (err);
-  /* Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: install while we
-   * still hold it; with it, as late as possible.  */
-  if (!proc->no_new_privileges && install_seccomp (l, err) < 0)
-    return berth_error_ret (err);
-  if (berth_process_set_user (proc, berth_userns_setgroups_allowed (0), err) < 0)
-    return berth_error_ret (err);
-  if (berth_process_apply_capabilities (proc, err) < 0)
-    return berth_error_ret (err);
-  /* A listener must reach the runtime before the handshake ends.  */
-  if (proc->no_new_privileges && l->seccomp && berth_seccomp_filter_uses_notify (l->seccomp)
-      && install_seccomp (l, err) < 0)
+  /* The order shared with exec (seccomp_filter.h); a no_new_privs filter
+   * without a listener waits until after start.  */
+  if (berth_process_confine (proc, berth_userns_setgroups_allowed (0), l->seccomp, true,
+                             install_seccomp, l, &seccomp_late, err)
+      < 0)
     return berth_error_ret (err);
 
   /* Nothing of the runtime's reaches the user process but stdio and the
@@ -437,8 +433,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   /* With no_new_privs the filter goes in as late as it can: the runtime's
    * own waiting for start needs no place in the container's profile.  */
-  if (proc->no_new_privileges && l->seccomp && !berth_seccomp_filter_uses_notify (l->seccomp)
-      && install_seccomp (l, err) < 0)
+  if (seccomp_late && install_seccomp (l, err) < 0)
     return berth_error_ret (err);
   /* Last, so startContainer hooks do not run under the container's label.  */
   if (berth_lsm_set_exec_label (proc, err) < 0)

@@ -272,3 +272,38 @@ assert_nothing_left() {
 	[ "$status" -ne 0 ]
 	assert_nothing_left
 }
+
+@test "hooks run in the bundle directory, while the runtime does not chdir" {
+	cat >"$HOOKS/cwd.sh" <<-'EOF'
+		#!/bin/sh
+		pwd >"$(dirname "$0")/$1.cwd"
+	EOF
+	chmod 755 "$HOOKS/cwd.sh"
+	cfg --arg p "$HOOKS/cwd.sh" '.hooks.createRuntime = [{"path": $p, "args": [$p, "createRuntime"]}]
+		| .hooks.poststop = [{"path": $p, "args": [$p, "poststop"]}]'
+	set_args true
+	create_ctr
+	[ "$(cat "$HOOKS/createRuntime.cwd")" = "$(cd "$BUNDLE" && pwd -P)" ]
+	rt start "$CID"
+	wait_status "$CID" stopped
+	(cd / && rt delete "$CID")
+	# runc runs poststop where `delete` runs; berth in the bundle, as at create
+	[[ "$RUNTIME_NAME" != berth* ]] || [ "$(cat "$HOOKS/poststop.cwd")" = "$(cd "$BUNDLE" && pwd -P)" ]
+}
+
+@test "a failing poststart or poststop hook is a warning in --log, and on stderr with --debug" {
+	[[ "$RUNTIME_NAME" == berth* ]] || skip "berth's log callback"
+	failing_hook poststart
+	failing_hook poststop
+	set_args true
+	create_ctr
+	run rt --log "$TEST_TMP/log" start "$CID"
+	[ "$status" -eq 0 ]
+	# without --debug the CLI's stderr is as before (the hook's own stderr only)
+	[[ "$output" != *"warning"* ]]
+	grep -q 'level=warning msg="poststart hook .*fail.sh.*status 3' "$TEST_TMP/log"
+	wait_status "$CID" stopped
+	run rt --debug delete "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"berth-runtime: warning: poststop hook"*"exited with status 3"* ]]
+}

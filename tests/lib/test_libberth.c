@@ -332,6 +332,19 @@ out:
   return fail;
 }
 
+struct last_event
+{
+  char text[4096];
+};
+
+static int
+keep_last_event (const char *event_json, void *data)
+{
+  struct last_event *l = data;
+  snprintf (l->text, sizeof (l->text), "%s", event_json);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -351,7 +364,7 @@ main (int argc, char **argv)
   devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   co.root = argv[1];
   co.log = log_cb;
-  printf ("1..%d\n", N_CONTAINERS + 6);
+  printf ("1..%d\n", N_CONTAINERS + 7);
   tap (tmpl != NULL && devnull >= 0, "config template read");
   tap (berth_context_new (&co, &ctx, &err) == 0, "context");
   if (ctx == NULL)
@@ -426,6 +439,31 @@ main (int argc, char **argv)
       close (h.pidfd);
     free (json);
     tap (ok, "start of a stopped container: BERTH_ESTATE");
+  }
+
+  /* The event stream ends with the exit and its status (we are the
+   * parent: seen without reaping, berth_wait still gets it).  */
+  {
+    char *json = config_for (tmpl, "sleep 0.3; exit 5");
+    struct berth_create_params p = { .id = "libtest-events", .spec_json = json };
+    struct berth_process_handle h = { .pidfd = -1 };
+    struct last_event last = { 0 };
+    int status = -1;
+    bool ok = berth_create (ctx, &p, &h, &err) == 0 && berth_start (ctx, p.id, &err) == 0
+              && berth_events (ctx, p.id, 100, keep_last_event, &last, &err) == 0;
+    if (!ok)
+      fprintf (stderr, "# events: %s\n", berth_error_message (err));
+    berth_error_release (&err);
+    ok = ok && strstr (last.text, "\"type\":\"exit\"") && strstr (last.text, "\"status\":5")
+         && berth_wait (h.pidfd, &status, &err) == 0 && status == 5;
+    berth_error_release (&err);
+    berth_delete (ctx, p.id, true, &err);
+    berth_error_release (&err);
+    if (h.pidfd >= 0)
+      close (h.pidfd);
+    free (json);
+    tap (ok, "events end with {\"type\":\"exit\",...,\"status\":5}: %s (wait: %d)", last.text,
+         status);
   }
 
   atomic_store (&stop_thread, true);

@@ -325,10 +325,13 @@ out:
   return r;
 }
 
+/* runc's stream just ends when the container stops: the library's last
+ * "exit" event is for in-process callers.  */
 static int
 print_event (json_t *event, void *data)
 {
-  char *text = json_dumps (event, JSON_COMPACT);
+  const char *type = json_string_value (json_object_get (event, "type"));
+  char *text = type && strcmp (type, "exit") == 0 ? NULL : json_dumps (event, JSON_COMPACT);
   (void) data;
   json_decref (event);
   if (text == NULL)

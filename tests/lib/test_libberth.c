@@ -190,6 +190,25 @@ read_exactly (int fd, const char *want)
   return strcmp (buf, want) == 0;
 }
 
+/* Read until the text shows up (a pty echoes CRLF, in pieces).  */
+static bool
+read_until (int fd, const char *want)
+{
+  char buf[1024];
+  size_t got = 0;
+  while (got < sizeof (buf) - 1)
+    {
+      ssize_t n = read (fd, buf + got, sizeof (buf) - 1 - got);
+      if (n <= 0)
+        return false;
+      got += (size_t)n;
+      buf[got] = '\0';
+      if (strstr (buf, want))
+        return true;
+    }
+  return false;
+}
+
 /* One container: create (stdio to our pipe), lookup, start, maybe exec
  * into it, wait, delete.  Returns an error text or NULL.  */
 static const char *
@@ -364,7 +383,7 @@ main (int argc, char **argv)
   devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   co.root = argv[1];
   co.log = log_cb;
-  printf ("1..%d\n", N_CONTAINERS + 7);
+  printf ("1..%d\n", N_CONTAINERS + 8);
   tap (tmpl != NULL && devnull >= 0, "config template read");
   tap (berth_context_new (&co, &ctx, &err) == 0, "context");
   if (ctx == NULL)
@@ -439,6 +458,38 @@ main (int argc, char **argv)
       close (h.pidfd);
     free (json);
     tap (ok, "start of a stopped container: BERTH_ESTATE");
+  }
+
+  /* process.terminal: the pty master comes back from create, and from an
+   * exec with tty; no console socket.  */
+  {
+    char *json = config_for (tmpl, "echo in-pty; exec sleep 30");
+    char *t = json ? strstr (json, "\"terminal\": false") : NULL;
+    struct berth_create_params p = { .id = "libtest-pty", .spec_json = json };
+    struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
+    struct berth_process_handle eh = { .pidfd = -1, .pty_master = -1 };
+    char *const args[] = { "sh", "-c", "echo exec-pty; exit 3", NULL };
+    struct berth_exec_params ep = { .id = "libtest-pty", .args = args, .tty = true };
+    int status = -1;
+    bool ok;
+
+    if (t)
+      memcpy (t, "\"terminal\":  true", strlen ("\"terminal\": false"));
+    ok = t && berth_create (ctx, &p, &h, &err) == 0 && h.pty_master >= 0
+         && berth_start (ctx, p.id, &err) == 0 && read_until (h.pty_master, "in-pty")
+         && berth_exec (ctx, &ep, &eh, &err) == 0 && eh.pty_master >= 0
+         && read_until (eh.pty_master, "exec-pty") && berth_wait (eh.pidfd, &status, &err) == 0
+         && status == 3;
+    if (!ok)
+      fprintf (stderr, "# pty: %s\n", berth_error_message (err));
+    berth_error_release (&err);
+    berth_delete (ctx, p.id, true, &err);
+    berth_error_release (&err);
+    for (int *fd = (int[]){ h.pidfd, h.pty_master, eh.pidfd, eh.pty_master, -2 }; *fd != -2; fd++)
+      if (*fd >= 0)
+        close (*fd);
+    free (json);
+    tap (ok, "process.terminal and exec tty: the pty master comes back (exec status %d)", status);
   }
 
   /* The event stream ends with the exit and its status (we are the

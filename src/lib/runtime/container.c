@@ -916,7 +916,10 @@ signal_container (const struct berth_state *st, int sig, bool all, berth_error_t
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
 
   if (pidfd < 0 || !berth_state_process_alive (st))
-    return berth_error (err, ESRCH, "container `%s` is not running", st->id);
+    {
+      berth_error (err, ESRCH, "container `%s` is not running", st->id);
+      return berth_error_set_code (err, BERTH_ESTATE);
+    }
   if (all)
     signal_all (st, sig);
   if (berth_pidfd_send_signal (pidfd, sig) < 0 && errno != ESRCH)

@@ -3,6 +3,7 @@
 # tests/lib/test_libberth.c against the INSTALLED headers and library with
 # pkg-config only, and runs it (TAP on stdout).  As root.
 # usage: tests/lib/run.sh [BUILD_DIR]
+# (a sanitizer build: LIBTEST_PRELOAD="$(gcc -print-file-name=libasan.so)")
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
@@ -40,4 +41,5 @@ mkdir -p "$tmp/spec"
 jq --arg root "$r" '.root.path = $root | .process.terminal = false
 	| .process.args = ["sh", "-c", "@CMD@"]' "$tmp/spec/config.json" >"$tmp/config.tmpl" ||
 	fail "jq"
-LD_LIBRARY_PATH=$libdir "$tmp/test_libberth" "$root" "$tmp/config.tmpl"
+# LIBTEST_PRELOAD: e.g. libasan.so for a sanitizer build of the library.
+LD_PRELOAD=${LIBTEST_PRELOAD:-} LD_LIBRARY_PATH=$libdir "$tmp/test_libberth" "$root" "$tmp/config.tmpl"

@@ -260,3 +260,24 @@ status_field() {
 	[ "$status" -ne 0 ]
 	[ "$(cat /proc/sys/kernel/panic)" = "$before" ]
 }
+
+@test "socket activation: LISTEN_FDS pass only when LISTEN_PID is the runtime's own pid" {
+	[[ "$RUNTIME_NAME" == berth* ]] || skip "berth reads LISTEN_FDS in its CLI"
+	echo through-listen-fd >"$TEST_TMP/fd3"
+	set_args sh -c 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID"; cat <&3 2>/dev/null || echo no-fd3'
+	# sh's $$ is the runtime's pid after exec: LISTEN_PID matches
+	BERTH_E2E="$TEST_TMP/rt" LISTEN_FDS=1 sh -c 'LISTEN_PID=$$ exec "$0" --root "$1" run --bundle "$2" "$3"' \
+		"$RUNTIME" "$STATE_ROOT" "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/o" 2>&1 3<"$TEST_TMP/fd3"
+	cat "$TEST_TMP/o" >&2
+	[ "$(head -n 1 "$TEST_TMP/o")" = "fds=1 pid=1" ]
+	grep -q through-listen-fd "$TEST_TMP/o"
+	# no LISTEN_PID, or another process's: the fds are not for us
+	for pid in unset 1; do
+		if [ "$pid" = unset ]; then unset LISTEN_PID; else export LISTEN_PID=$pid; fi
+		LISTEN_FDS=1 rt run --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/o" 2>&1 3<"$TEST_TMP/fd3"
+		cat "$TEST_TMP/o" >&2
+		[ "$(head -n 1 "$TEST_TMP/o")" = "fds= pid=" ]
+		grep -q no-fd3 "$TEST_TMP/o"
+	done
+	unset LISTEN_PID
+}

@@ -272,7 +272,8 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
    * berth_cgroup_enter_self), and we are still root outside its namespaces.  */
   if (c->cgroup && berth_cgroup_enter_self (c->cgroup, err) < 0)
     return berth_error_ret (err);
-  if ((c->join_flags | c->children_flags) && setns (c->pidfd, c->join_flags | c->children_flags) < 0)
+  if ((c->join_flags | c->children_flags)
+      && setns (c->pidfd, c->join_flags | c->children_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
   if (fork_in_children_namespaces (c, err) < 0)
     return berth_error_ret (err);

@@ -646,6 +646,40 @@ test_exec (void **state)
   assert_int_equal (err->status, ENOENT);
 }
 
+/* stdio from descriptors, even when they overlap 0..2 (stdout and
+ * stderr swapped here).  */
+static int
+stdio_child (void *arg)
+{
+  cleanup_error berth_error_t err = NULL;
+  int out[2], errp[2], fds[3];
+  char buf[16] = { 0 };
+
+  (void) arg;
+  CHECK (pipe (out) == 0 && pipe (errp) == 0);
+  CHECK (dup2 (out[1], 1) == 1 && dup2 (errp[1], 2) == 2);
+  fds[0] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  fds[1] = 2;
+  fds[2] = 1;
+  CHECK_OK (berth_process_install_stdio (fds, &err), &err);
+  CHECK (write (1, "to-err", 6) == 6 && write (2, "to-out", 6) == 6);
+  CHECK (read (errp[0], buf, 6) == 6 && strcmp (buf, "to-err") == 0);
+  CHECK (read (out[0], buf, 6) == 6 && strcmp (buf, "to-out") == 0);
+  CHECK (read (0, buf, 1) == 0);
+  /* Installed fds survive exec: no close-on-exec.  */
+  CHECK (fcntl (0, F_GETFD) == 0 && fcntl (1, F_GETFD) == 0 && fcntl (2, F_GETFD) == 0);
+  fds[0] = 99;
+  CHECK (berth_process_install_stdio (fds, &err) < 0);
+  return 0;
+}
+
+static void
+test_install_stdio (void **state)
+{
+  (void) state;
+  assert_int_equal (run_in_child (stdio_child, NULL), 0);
+}
+
 int
 main (void)
 {
@@ -662,6 +696,7 @@ main (void)
     cmocka_unit_test (test_apply_limits),
     cmocka_unit_test (test_set_user_and_capabilities),
     cmocka_unit_test (test_exec),
+    cmocka_unit_test (test_install_stdio),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@
 #include <seccomp.h>
 
 #include "cleanup.h"
+#include "linux/process.h"
 #include "linux/seccomp_filter.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -1034,6 +1035,89 @@ test_send_listener_errors (void **state)
   assert_non_null (strstr (err->msg, "seccomp listener `/x`: container state: "));
 }
 
+/* berth_process_confine: the one copy of the order that the init and exec
+ * share.  The installer only records when it is called (who we are, and
+ * whether no_new_privs is set by then).  */
+struct confine_probe
+{
+  int calls;
+  uid_t euid;
+  int nnp;
+};
+
+static int
+record_install (void *data, berth_error_t *err)
+{
+  struct confine_probe *p = data;
+  (void) err;
+  p->calls++;
+  p->euid = geteuid ();
+  p->nnp = prctl (PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+  return 0;
+}
+
+struct confine_case
+{
+  bool nnp, defer, notify;
+  int calls;       /* want */
+  uid_t euid;      /* want, when called */
+  bool deferred;   /* want */
+};
+
+static int
+confine_child (void *arg)
+{
+  const struct confine_case *c = arg;
+  struct berth_seccomp_filter *f
+      = prepare_ok (c->notify ? "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/x',"
+                                " 'syscalls': [{'names': ['getppid'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+                              : "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names':"
+                                " ['getppid'], 'action': 'SCMP_ACT_ERRNO'}]}");
+  struct berth_process p = { .user = { .uid = 1000, .gid = 1000 },
+                             .no_new_privileges = c->nnp };
+  struct confine_probe probe = { 0 };
+  berth_error_t err = NULL;
+  bool deferred = !c->deferred;
+
+  CHECK (berth_process_confine (&p, true, f, c->defer, record_install, &probe, &deferred, &err)
+         == 0);
+  CHECK (probe.calls == c->calls);
+  CHECK (deferred == c->deferred);
+  CHECK (c->calls == 0 || probe.euid == c->euid);
+  /* With no_new_privs the filter goes in after it is set.  */
+  CHECK (c->calls == 0 || probe.nnp == (c->nnp ? 1 : 0));
+  berth_seccomp_filter_free (f);
+  return 0;
+}
+
+static void
+test_confine_order (void **state)
+{
+  static const struct confine_case cases[] = {
+    /* no_new_privs off: before dropping to the user (needs CAP_SYS_ADMIN).  */
+    { false, false, false, 1, 0, false },
+    { false, true, false, 1, 0, false },
+    /* on: after the user and capabilities (exec).  */
+    { true, false, false, 1, 1000, false },
+    /* on, deferred (the init, after start); a listener cannot wait.  */
+    { true, true, false, 0, 0, true },
+    { true, true, true, 1, 1000, false },
+  };
+  (void) state;
+  REQUIRE_ROOT ();
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      pid_t pid = fork ();
+      int status;
+      assert_true (pid >= 0);
+      if (pid == 0)
+        _exit (confine_child ((void *) &cases[i]));
+      assert_int_equal (waitpid (pid, &status, 0), pid);
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        fail_msg ("confine case %zu failed (status %d)", i, status);
+    }
+}
+
 int
 main (void)
 {
@@ -1055,6 +1139,7 @@ main (void)
     cmocka_unit_test (test_notify_on_sendmsg_refused),
     cmocka_unit_test (test_no_new_privs),
     cmocka_unit_test (test_notify),
+    cmocka_unit_test (test_confine_order),
     cmocka_unit_test (test_send_listener_long_path),
     cmocka_unit_test (test_send_listener_errors),
   };

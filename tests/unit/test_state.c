@@ -211,6 +211,79 @@ test_save_load_roundtrip (void **s)
   berth_error_release (&err);
 }
 
+/* The spec goes into the state file whole, in the same single write, and
+ * comes back as a parsed spec (exec needs no bundle); the early record of
+ * a create in progress carries none.  */
+static void
+test_config_saved_with_state (void **s)
+{
+  static const char config[]
+      = "{ \"ociVersion\": \"1.2.0\", \"root\": { \"path\": \"/r\" },\n"
+        "  \"process\": { \"cwd\": \"/\", \"args\": [\"sh\", \"-c\", \"echo }{\"],\n"
+        "               \"env\": [\"SAVED=yes\"], \"user\": { \"uid\": 7, \"gid\": 8 } } }";
+  berth_error_t err = NULL;
+  struct berth_state st = sample_state ("cfg");
+  struct berth_state *got = NULL;
+  struct berth_spec *spec = NULL;
+  int fd;
+  (void) s;
+
+  st.pid = getpid ();
+  st.config_text = config;
+  assert_int_equal (berth_state_reserve (root, "cfg", &fd, &err), 0);
+  st.creating = true;
+  assert_int_equal (berth_state_save (fd, &st, &err), 0);
+  assert_int_equal (berth_state_load (root, "cfg", &got, &err), 0);
+  assert_null (got->config);
+  assert_true (berth_state_spec (got, &spec, &err) < 0);
+  assert_int_equal (err->status, ENOENT);
+  berth_error_release (&err);
+  berth_state_free (got);
+
+  st.creating = false;
+  assert_int_equal (berth_state_save (fd, &st, &err), 0);
+  close (fd);
+  assert_int_equal (berth_state_load (root, "cfg", &got, &err), 0);
+  assert_string_equal (got->bundle, "/bundle");
+  assert_non_null (got->config);
+  assert_int_equal (berth_state_spec (got, &spec, &err), 0);
+  assert_string_equal (spec->process->args[2], "echo }{");
+  assert_string_equal (spec->process->env[0], "SAVED=yes");
+  assert_int_equal (spec->process->user.uid, 7);
+  assert_string_equal (spec->root_path, "/r");
+  berth_spec_free (spec);
+  berth_state_free (got);
+  assert_int_equal (berth_state_remove (root, "cfg", &err), 0);
+}
+
+/* What an engine maps to its own exit codes.  */
+static void
+test_error_codes (void **s)
+{
+  berth_error_t err = NULL;
+  struct berth_state *got = NULL;
+  int fd, fd2;
+  (void) s;
+
+  assert_int_equal (berth_error_code (NULL), BERTH_OK);
+  assert_true (berth_state_load (root, "nope", &got, &err) < 0);
+  assert_int_equal (berth_error_code (err), BERTH_ENOENT);
+  assert_int_equal (berth_error_errno (err), ENOENT);
+  /* Context added on the way up keeps the code.  */
+  berth_error_wrap (&err, "lookup");
+  assert_int_equal (berth_error_code (err), BERTH_ENOENT);
+  assert_non_null (strstr (berth_error_message (err), "lookup: container `nope` does not exist"));
+  assert_int_equal (berth_state_reserve (root, "dup", &fd, &err), 0);
+  assert_true (berth_state_reserve (root, "dup", &fd2, &err) < 0);
+  assert_int_equal (berth_error_code (err), BERTH_EEXIST);
+  close (fd);
+  /* Not classified: failed.  */
+  berth_error (&err, EIO, "disk");
+  assert_int_equal (berth_error_code (err), BERTH_EFAILED);
+  berth_error_release (&err);
+  assert_string_equal (berth_error_message (err), "");
+}
+
 static void
 test_zombie_is_stopped (void **s)
 {
@@ -291,6 +364,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_creating_while_empty, setup, teardown),
     cmocka_unit_test_setup_teardown (test_crashed_create_locks_as_stopped, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_load_roundtrip, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_config_saved_with_state, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_error_codes, setup, teardown),
     cmocka_unit_test (test_zombie_is_stopped),
     cmocka_unit_test_setup_teardown (test_load_missing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_list_ids, setup, teardown),

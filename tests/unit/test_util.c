@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -461,6 +462,34 @@ test_close_fds_from (void **state)
 
 #define TMP_TEST(f) cmocka_unit_test_setup_teardown (f, make_tmpdir, remove_tmpdir)
 
+static void *
+park (void *arg)
+{
+  int *fds = arg;
+  char c;
+  /* Until the test closes the pipe.  */
+  while (read (fds[0], &c, 1) > 0)
+    ;
+  return NULL;
+}
+
+/* create clones the init directly only from a single-threaded caller.  */
+static void
+test_thread_count (void **state)
+{
+  pthread_t t;
+  int fds[2];
+  (void) state;
+  assert_int_equal (berth_thread_count (), 1);
+  assert_int_equal (pipe (fds), 0);
+  assert_int_equal (pthread_create (&t, NULL, park, fds), 0);
+  assert_int_equal (berth_thread_count (), 2);
+  close (fds[1]);
+  pthread_join (t, NULL);
+  close (fds[0]);
+  assert_int_equal (berth_thread_count (), 1);
+}
+
 int
 main (void)
 {
@@ -489,6 +518,7 @@ main (void)
     cmocka_unit_test (test_strv_freep),
     cmocka_unit_test (test_parse_long),
     cmocka_unit_test (test_close_fds_from),
+    cmocka_unit_test (test_thread_count),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

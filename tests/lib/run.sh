@@ -42,4 +42,6 @@ jq --arg root "$r" '.root.path = $root | .process.terminal = false
 	| .process.args = ["sh", "-c", "@CMD@"]' "$tmp/spec/config.json" >"$tmp/config.tmpl" ||
 	fail "jq"
 # LIBTEST_PRELOAD: e.g. libasan.so for a sanitizer build of the library.
-LD_PRELOAD=${LIBTEST_PRELOAD:-} LD_LIBRARY_PATH=$libdir "$tmp/test_libberth" "$root" "$tmp/config.tmpl"
+# LIBTEST_MODE=single-threaded: no second thread (to time the direct clone).
+LD_PRELOAD=${LIBTEST_PRELOAD:-} LD_LIBRARY_PATH=$libdir "$tmp/test_libberth" "$root" "$tmp/config.tmpl" \
+	${LIBTEST_MODE:-}

@@ -46,6 +46,10 @@ if [ "$(id -u)" = 0 ]; then
   # libberth as an engine uses it: installed, through pkg-config, threaded.
   tests/lib/run.sh build >build/libberth.tap 2>build/libberth.log
   count_tap "libberth (installed, pkg-config)" build/libberth.tap
+  # again on a pure cgroup v2 view (clone3 into the cgroup, from the helper)
+  BERTH_V2_RUNTIME=$top/tests/lib/run.sh tests/tools/pure-v2-view build \
+    >build/libberth-v2.tap 2>build/libberth-v2.log
+  count_tap "libberth (pure cgroup v2)" build/libberth-v2.tap
   bats --tap tests/e2e >build/e2e.tap 2>&1
   count_tap "e2e" build/e2e.tap
   if [ -x build-asan/berth-runtime ]; then

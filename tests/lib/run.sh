@@ -6,7 +6,7 @@
 # (a sanitizer build: LIBTEST_PRELOAD="$(gcc -print-file-name=libasan.so)")
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build}
+build=$(cd "${1:-$top/build}" && pwd)
 tmp=$(mktemp -d /tmp/berth-libtest.XXXXXX)
 root="$tmp/state"
 cleanup() {

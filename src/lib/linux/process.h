@@ -30,6 +30,13 @@ int berth_process_set_user (const struct berth_process *process, bool setgroups_
  * false, all capabilities are dropped.  */
 int berth_process_apply_capabilities (const struct berth_process *process, berth_error_t *err);
 
+/* chdir to process->cwd (made first when missing and CREATE), then check
+ * with getcwd that it lies inside the current root: a cwd through
+ * /proc/self/fd/N or a symlink must not land outside ("cwd ... is outside
+ * the container root").  */
+int berth_process_enter_cwd (const struct berth_process *process, bool create,
+                             berth_error_t *err);
+
 /* execve the resolved path with args and env; returns only on failure.  */
 int berth_process_exec (const struct berth_process *process, const char *path,
                         berth_error_t *err);

@@ -76,7 +76,7 @@ owner_name (void)
 /* Fill the state record from the spec; pid set by the caller.  */
 static int
 state_init (struct berth_state *st, const char *id, const char *bundle, const char *rootfs,
-            const struct berth_spec *spec)
+            const struct berth_spec *spec, berth_error_t *err)
 {
   st->id = strdup (id);
   st->oci_version = strdup (spec->oci_version);
@@ -84,6 +84,8 @@ state_init (struct berth_state *st, const char *id, const char *bundle, const ch
   st->rootfs = strdup (rootfs);
   st->created = now_rfc3339 ();
   st->owner = owner_name ();
+  if (!st->id || !st->oci_version || !st->bundle || !st->rootfs || !st->created || !st->owner)
+    return berth_error (err, ENOMEM, "state of `%s`", id);
   /* Borrowed from the spec: state_release does not free them.  */
   st->annotations = spec->annotations;
   st->n_annotations = spec->n_annotations;
@@ -133,6 +135,8 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
   if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
     return berth_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   *bundle = strdup (buf);
+  if (*bundle == NULL)
+    return berth_error (err, ENOMEM, "bundle");
   if (spec->root_path[0] == '/')
     joined = strdup (spec->root_path);
   else if (asprintf (&joined, "%s/%s", *bundle, spec->root_path) < 0)
@@ -142,6 +146,8 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
   if (realpath (joined, buf) == NULL)
     return berth_error (err, errno, "root.path `%s`", joined);
   *rootfs = strdup (buf);
+  if (*rootfs == NULL)
+    return berth_error (err, ENOMEM, "root.path");
   return 0;
 }
 
@@ -268,9 +274,13 @@ clone_into_cgroup (struct berth_launch *l)
 {
   struct clone_args args = { 0 };
   bool wait_cgroup = l->wait_cgroup, cgroupns_after_join = l->cgroupns_after_join;
+  cleanup_close int dir_fd = -1;
   pid_t pid;
 
-  if (l->cgroup_dir_fd < 0 || l->join_in_init)
+  /* Open for this one call: the child closes its copy as its first step.  */
+  if (l->cgroup == NULL || l->join_in_init
+      || berth_cgroup_mode (l->cgroup) != BERTH_CGROUP_MODE_UNIFIED
+      || berth_cgroup_open_dir_fd (l->cgroup, &dir_fd, NULL) < 0)
     return -2;
   /* What the child finds in its copy of l: nothing left to join.  */
   l->wait_cgroup = false;
@@ -278,7 +288,7 @@ clone_into_cgroup (struct berth_launch *l)
   args.flags = (uint64_t) (l->clone_flags | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
                | CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
-  args.cgroup = (uint64_t) l->cgroup_dir_fd;
+  args.cgroup = (uint64_t) dir_fd;
   pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
   if (pid >= 0)
     return pid;
@@ -321,15 +331,43 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
   return pid;
 }
 
+/* The early state record: it names the cgroup before create makes any
+ * directory of it, so a create killed at any point leaves nothing that a
+ * later delete or create cannot find.  */
+struct early_record
+{
+  int fd;
+  struct berth_state *st;
+};
+
+static int
+save_early_record (const char *saved_cgroup, void *data, berth_error_t *err)
+{
+  struct early_record *rec = data;
+  char *text = strdup (saved_cgroup);
+  int r;
+
+  if (text == NULL)
+    return berth_error (err, ENOMEM, "state of `%s`", rec->st->id);
+  free (rec->st->cgroup);
+  rec->st->cgroup = text;
+  rec->st->creating = true;
+  r = berth_state_save (rec->fd, rec->st, err);
+  rec->st->creating = false;
+  return r;
+}
+
 /* The container's cgroup, with its limits in force before the init runs.
  * An unprivileged runtime asked for no limits goes on without one when it
  * cannot make it (a rootless container on a host that does not delegate
  * cgroups), as runc does.  */
 static int
 make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_spec *spec,
-             struct berth_cgroup **out, berth_error_t *err)
+             struct early_record *rec, struct berth_cgroup **out, berth_error_t *err)
 {
   struct berth_cgroup_config cfg = {
+    .before_make = save_early_record,
+    .before_make_data = rec,
     .id = id,
     .cgroups_path = spec->linux_.cgroups_path,
     .systemd = rt->systemd_cgroup,
@@ -386,15 +424,9 @@ confirm_state_saved (int sync_fd, berth_error_t *err)
   return 0;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, berth_error_t *err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "%d", pid);
-  return berth_write_file_atomic (path, buf, n, 0644, err);
-}
-
-/* systemd socket activation passes LISTEN_FDS fds from 3 on, for us.  */
+/* systemd socket activation passes LISTEN_FDS fds from 3 on, for us: only
+ * when LISTEN_PID names us (as runc; inherited variables meant for some
+ * other process would hand the container fds no one meant it to have).  */
 static int
 listen_fds_from_env (void)
 {
@@ -403,7 +435,7 @@ listen_fds_from_env (void)
 
   if (fds == NULL || !berth_parse_long (fds, &n) || n <= 0 || n > 1024)
     return 0;
-  if (pid && (!berth_parse_long (pid, &p) || p != getpid ()))
+  if (pid == NULL || !berth_parse_long (pid, &p) || p != getpid ())
     return 0;
   return (int) n;
 }
@@ -415,7 +447,6 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
                   pid_t *pid_out, int *terminal_master, berth_error_t *err)
 {
   cleanup_close int console_fd = -1;
-  cleanup_close int cgroup_dir_fd = -1;
   struct berth_cgroup *cg = NULL;
   cleanup_spec struct berth_spec *spec = NULL;
   cleanup_free char *bundle = NULL;
@@ -425,6 +456,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   cleanup_close int sync_parent = -1;
   struct berth_state st = { 0 };
   struct berth_launch l = { 0 };
+  struct early_record rec;
   sigset_t start_set;
   int socks[2] = { -1, -1 };
   pid_t pid = -1;
@@ -448,14 +480,25 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
     return berth_error_ret (err);
 
-  state_init (&st, o->id, bundle, rootfs, spec);
-  r = make_cgroup (rt, o->id, spec, &cg, err);
+  r = state_init (&st, o->id, bundle, rootfs, spec, err);
   if (r < 0)
     goto fail;
+  rec = (struct early_record){ .fd = state_fd, .st = &st };
+  r = make_cgroup (rt, o->id, spec, &rec, &cg, err);
+  if (r < 0)
+    goto fail;
+  free (st.cgroup);
+  st.cgroup = NULL;
   if (cg)
     {
-      /* If we die now, a later create or delete still finds the cgroup.  */
+      /* Now with the directories create really made (the early record
+       * guessed them from what did not exist).  */
       st.cgroup = berth_cgroup_serialize (cg);
+      if (st.cgroup == NULL)
+        {
+          r = berth_error (err, ENOMEM, "state of `%s`", o->id);
+          goto fail;
+        }
       st.creating = true;
       r = berth_state_save (state_fd, &st, err);
       st.creating = false;
@@ -491,17 +534,14 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .start_cookie = st.start_cookie,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
+    .runtime_unprivileged = geteuid () != 0,
     .listen_fds = listen_fds_from_env (),
     .console_fd = console_fd,
     .wait_cgroup = cg != NULL,
     .cgroup_path = cg ? berth_cgroup_path (cg) : NULL,
     .cgroup = cg,
     .cgroupns_after_join = cg && (berth_namespaces_new_flags (spec) & CLONE_NEWCGROUP),
-    .cgroup_dir_fd = -1,
   };
-  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
-      && berth_cgroup_open_dir_fd (cg, &cgroup_dir_fd, NULL) == 0)
-    l.cgroup_dir_fd = cgroup_dir_fd;
   /* Blocked from before the clone, so a start signal can never be lost.  */
   sigemptyset (&start_set);
   sigaddset (&start_set, BERTH_START_SIGNAL);
@@ -532,7 +572,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     goto fail;
   if (o->pid_file)
     {
-      r = write_pid_file (pid_file ? pid_file : o->pid_file, pid, err);
+      r = berth_write_pid_file (pid_file ? pid_file : o->pid_file, pid, err);
       if (r < 0)
         goto fail;
     }

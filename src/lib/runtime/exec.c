@@ -122,13 +122,18 @@ build_process (const struct berth_exec_options *o, struct berth_spec *spec,
       p = steal_pointer (&spec->process);
       berth_strv_freep (&p->args);
       p->args = calloc (n + 1, sizeof (char *));
-      for (size_t i = 0; p->args && i < n; i++)
-        p->args[i] = strdup (o->args[i]);
+      if (p->args == NULL)
+        return berth_error (err, ENOMEM, "exec: args");
+      for (size_t i = 0; i < n; i++)
+        if ((p->args[i] = strdup (o->args[i])) == NULL)
+          return berth_error (err, ENOMEM, "exec: args");
       p->terminal = o->tty;
       if (o->cwd)
         {
           free (p->cwd);
           p->cwd = strdup (o->cwd);
+          if (p->cwd == NULL)
+            return berth_error (err, ENOMEM, "exec: --cwd");
         }
     }
   for (char *const *e = o->env; e && *e; e++)
@@ -232,9 +237,13 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (c->join_flags && setns (c->pidfd, c->join_flags) < 0)
     return berth_error (err, errno, "join the container's namespaces");
+  close (c->pidfd);
+  c->pidfd = -1;
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
   if (fchdir (c->root_fd) < 0 || chroot (".") < 0)
     return berth_error (err, errno, "enter the container's root");
+  close (c->root_fd);
+  c->root_fd = -1;
   if (berth_process_apply_limits (p, err) < 0)
     return berth_error_ret (err);
   if (p->terminal)
@@ -245,8 +254,8 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
           || berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0)
         return berth_error_ret (err);
     }
-  if (chdir (p->cwd) < 0)
-    return berth_error (err, errno, "exec: chdir to cwd `%s`", p->cwd);
+  if (berth_process_enter_cwd (p, false, err) < 0)
+    return berth_error_wrap (err, "exec");
   if (berth_process_find_executable (p, &exe, err) < 0)
     return berth_error_ret (err);
   /* The same order as the container init (see seccomp_filter.h).  */
@@ -259,7 +268,8 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);
-  berth_cloexec_fds_from (3 + c->o->preserve_fds);
+  if (berth_cloexec_fds_from (3 + c->o->preserve_fds) < 0)
+    return berth_error (err, errno, "mark fds close-on-exec");
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
   prctl (PR_SET_PDEATHSIG, 0);
   return berth_process_exec (p, exe, err);
@@ -269,8 +279,23 @@ __attribute__ ((noreturn)) static void
 exec_child_main (struct exec_child *c)
 {
   berth_error_t err = NULL;
+  int *const own[] = { &c->sync_fd, &c->console_fd, &c->pidfd, &c->root_fd };
   sigset_t none;
+  int r;
 
+  /* First: we hold every fd the runtime had (the host's cgroup directory
+   * for clone3 among them); keep only the passed ones and the four we use,
+   * two of which go as soon as they are used.  Then not dumpable until
+   * execve, so the container cannot reach into us meanwhile.  */
+  r = berth_fds_for_container (c->o->preserve_fds, own, 4, 0);
+  if (r == 0 && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    r = -errno;
+  if (r < 0)
+    {
+      static const char msg[] = "exec: close the runtime's fds";
+      send (c->sync_fd, msg, sizeof (msg) - 1, MSG_NOSIGNAL);
+      _exit (127);
+    }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
@@ -455,9 +480,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
     }
   if (o->pid_file)
     {
-      char buf[32];
-      int n = snprintf (buf, sizeof (buf), "%d", pid);
-      r = berth_write_file_atomic (o->pid_file, buf, n, 0644, err);
+      r = berth_write_pid_file (o->pid_file, pid, err);
       if (r < 0)
         goto out;
     }

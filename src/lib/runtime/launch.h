@@ -70,6 +70,7 @@ struct berth_launch
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
   pid_t runtime_pid;
+  bool runtime_unprivileged; /* our uid maps need us dumpable while it writes them */
   int listen_fds; /* socket activation: LISTEN_FDS passed to the container */
   int console_fd; /* connected --console-socket, or -1: then a terminal's
                      master goes to the runtime over the sync socket */
@@ -79,7 +80,6 @@ struct berth_launch
   const char *cgroup_path;  /* that cgroup's path, for the cgroup mounts made meanwhile */
   const struct berth_cgroup *cgroup; /* the runtime's, inherited by fork: the init joins
                                         it itself when it can (see enter_self) */
-  int cgroup_dir_fd;                 /* pure v2: clone3 puts the init straight in it */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 

@@ -90,7 +90,8 @@ state_file_finished (int fd)
   json_t *o;
   bool finished;
 
-  if (berth_read_fd (fd, &text, &len, NULL) < 0 || (o = json_loadb (text, len, 0, NULL)) == NULL)
+  if (berth_read_fd (fd, &text, &len, NULL) < 0
+      || (o = json_loadb (text, len, JSON_DISABLE_EOF_CHECK, NULL)) == NULL)
     return false;
   st = state_from_json (o);
   json_decref (o);
@@ -215,13 +216,16 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_decref (o);
   if (text == NULL)
     return berth_error (err, ENOMEM, "save state of `%s`", st->id);
-  /* One write of the whole object: a reader sees it complete or "creating".  */
+  /* One write of the whole object over the old one, then cut what is
+   * left of the old: a create killed in between leaves the new record
+   * followed by a tail that readers ignore (JSON_DISABLE_EOF_CHECK), never
+   * an empty file that no longer names the cgroup.  */
   len = strlen (text);
-  if (ftruncate (fd, 0) < 0)
-    return berth_error (err, errno, "save state of `%s`", st->id);
   r = (int) pwrite (fd, text, len, 0);
   if (r < 0 || (size_t) r != len)
     return berth_error (err, r < 0 ? errno : EIO, "save state of `%s`", st->id);
+  if (ftruncate (fd, (off_t) len) < 0)
+    return berth_error (err, errno, "save state of `%s`", st->id);
   return 0;
 }
 
@@ -366,9 +370,10 @@ derive_status (const struct berth_state *st)
     return BERTH_STATUS_STOPPED;
   /* Until it execs the user program, the init runs the runtime's binary.  */
   snprintf (path, sizeof (path), "/proc/%d/exe", st->pid);
-  /* No executable any more: the process is exiting.  */
+  /* The init is not dumpable until it execs: only a privileged caller may
+   * look at its exe.  Otherwise no executable any more: it is exiting.  */
   if (stat (path, &sb) < 0)
-    return BERTH_STATUS_STOPPED;
+    return errno == EACCES ? BERTH_STATUS_CREATED : BERTH_STATUS_STOPPED;
   if (sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
   return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
@@ -425,7 +430,7 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
 
   if (berth_read_fd (fd, &text, &len, err) < 0)
     return berth_error_wrap (err, "state of `%s`", id);
-  o = json_loadb (text, len, 0, NULL);
+  o = json_loadb (text, len, JSON_DISABLE_EOF_CHECK, NULL);
   if (o == NULL)
     {
       s = calloc (1, sizeof (*s));

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -612,9 +613,8 @@ berth_container_create (const struct berth_runtime *rt, const struct berth_creat
 }
 
 static int
-send_start_signal (const struct berth_state *st, berth_error_t *err)
+send_start_signal (const struct berth_state *st, int pidfd, berth_error_t *err)
 {
-  cleanup_close int pidfd = berth_pidfd_open (st->pid);
   siginfo_t si = { 0 };
 
   si.si_signo = BERTH_START_SIGNAL;
@@ -622,7 +622,7 @@ send_start_signal (const struct berth_state *st, berth_error_t *err)
   si.si_pid = getpid ();
   si.si_uid = getuid ();
   si.si_value.sival_ptr = (void *) (uintptr_t) st->start_cookie;
-  if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, BERTH_START_SIGNAL, &si, 0) < 0)
+  if (syscall (SYS_pidfd_send_signal, pidfd, BERTH_START_SIGNAL, &si, 0) < 0)
     return berth_error (err, errno, "cannot start container `%s`", st->id);
   return 0;
 }
@@ -649,14 +649,22 @@ int
 berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err)
 {
   cleanup_close int lock_fd = -1;
+  cleanup_close int pidfd = -1;
   cleanup_state struct berth_state *st = NULL;
 
   if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
-  if (st->status != BERTH_STATUS_CREATED)
+  /* The pidfd first, then the identity: a pid reused since the status was
+   * derived fails the start-time check, and the signal goes to the process
+   * the pidfd holds, never to a newcomer.  */
+  if (st->status == BERTH_STATUS_CREATED && st->pid > 0)
+    pidfd = berth_pidfd_open (st->pid);
+  if (pidfd >= 0 && !berth_state_process_alive (st))
+    st->status = BERTH_STATUS_STOPPED;
+  if (st->status != BERTH_STATUS_CREATED || pidfd < 0)
     return berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
-                        berth_status_name (st->status));
-  if (send_start_signal (st, err) < 0)
+                        berth_status_name (pidfd < 0 ? BERTH_STATUS_STOPPED : st->status));
+  if (send_start_signal (st, pidfd, err) < 0)
     return berth_error_ret (err);
   if (st->poststart.n)
     {
@@ -707,15 +715,48 @@ berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status, ber
   return 0;
 }
 
-static int
-wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
+static void
+forwarded_set (sigset_t *set)
 {
-  sigset_t set;
-
-  sigemptyset (&set);
+  sigemptyset (set);
   for (size_t i = 0; i < sizeof (forwarded_signals) / sizeof (int); i++)
-    sigaddset (&set, forwarded_signals[i]);
-  return berth_wait_forwarding (pid, &set, exit_status, err);
+    sigaddset (set, forwarded_signals[i]);
+}
+
+int
+berth_relay_and_wait (pid_t pid, int master, const sigset_t *forward, int *exit_status,
+                      berth_error_t *err)
+{
+  sigset_t old;
+  int r = 0, e;
+
+  /* Blocked across relay and wait: a signal that comes between the two
+   * waits pending for the wait to forward, instead of killing us.  */
+  e = pthread_sigmask (SIG_BLOCK, forward, &old);
+  if (e != 0)
+    return berth_error (err, e, "block signals");
+  if (master >= 0)
+    {
+      cleanup_close int pidfd = berth_pidfd_open (pid); /* our child: not reused */
+      struct berth_terminal_relay relay = {
+        .master = master,
+        .in_fd = STDIN_FILENO,
+        .out_fd = STDOUT_FILENO,
+        .tty_fd = isatty (STDIN_FILENO) ? STDIN_FILENO : -1,
+        .pidfd = pidfd,
+      };
+      /* A relay that fails still leaves the process to wait for.  */
+      r = berth_terminal_relay (&relay, err);
+    }
+  {
+    berth_error_t werr = NULL;
+    int w = berth_wait_forwarding (pid, forward, exit_status, r < 0 ? &werr : err);
+    berth_error_release (&werr);
+    if (r == 0)
+      r = w;
+  }
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  return r;
 }
 
 int
@@ -724,6 +765,7 @@ berth_container_run (const struct berth_runtime *rt, const struct berth_create_o
 {
   struct berth_create_options ro = *o;
   cleanup_close int master = -1;
+  sigset_t forward;
   pid_t pid;
   int r;
 
@@ -740,10 +782,10 @@ berth_container_run (const struct berth_runtime *rt, const struct berth_create_o
   *exit_status = 0;
   if (o->detach)
     return 0;
-  /* A terminal of our own: relay it until the container's side closes.  */
-  if (master >= 0)
-    berth_terminal_relay (master, NULL);
-  r = wait_forwarding_signals (pid, exit_status, err);
+  /* A terminal of our own: relay it until the container's side closes,
+   * forwarding signals meanwhile too.  */
+  forwarded_set (&forward);
+  r = berth_relay_and_wait (pid, master, &forward, exit_status, err);
   {
     berth_error_t derr = NULL;
     if (berth_container_delete (rt, o->id, true, &derr) < 0 && r == 0)
@@ -766,6 +808,26 @@ berth_container_state (const struct berth_runtime *rt, const char *id, char **js
     return berth_error_ret (err);
   *json = berth_state_to_json (st, st->status, true);
   return 0;
+}
+
+/* Pin PID with a pidfd, check it is still in the pid namespace TARGET (it
+ * may have been reused since /proc was read), then signal the pinned one.  */
+static void
+signal_if_in_pidns (pid_t pid, const char *target, int sig)
+{
+  cleanup_close int pidfd = berth_pidfd_open (pid);
+  char path[64], link[64];
+  ssize_t n;
+
+  if (pidfd < 0)
+    return;
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", pid);
+  n = readlink (path, link, sizeof (link) - 1);
+  if (n < 0)
+    return;
+  link[n] = '\0';
+  if (strcmp (link, target) == 0)
+    berth_pidfd_send_signal (pidfd, sig);
 }
 
 /* Every process in the container's pid namespace (without cgroups, the pid
@@ -797,7 +859,7 @@ kill_all_in_pidns (const struct berth_state *st, int sig)
         continue;
       link[n] = '\0';
       if (strcmp (link, target) == 0)
-        kill ((pid_t) pid, sig);
+        signal_if_in_pidns ((pid_t) pid, target, sig);
     }
   return 0;
 }
@@ -863,7 +925,8 @@ wait_gone (const struct berth_state *st, int timeout_ms)
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-  if (pidfd < 0)
+  /* Not our process any more (a reused pid): nothing to wait for.  */
+  if (pidfd < 0 || !berth_state_process_alive (st))
     return 0;
   /* A pidfd is readable once the process exits (zombie counts as gone).  */
   if (poll (&p, 1, timeout_ms) == 1)

@@ -349,7 +349,7 @@ await_exec (int sync_fd, int *master, const struct berth_spec *spec, const struc
 /* A foreground exec passes on every signal that can be caught and is not
  * about our own faults.  */
 static int
-wait_exit_status (pid_t pid, int *exit_status, berth_error_t *err)
+relay_and_wait (pid_t pid, int master, int *exit_status, berth_error_t *err)
 {
   sigset_t set;
 
@@ -358,7 +358,7 @@ wait_exit_status (pid_t pid, int *exit_status, berth_error_t *err)
     if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && s != SIGSEGV && s != SIGBUS
         && s != SIGILL && s != SIGFPE)
       sigaddset (&set, s);
-  return berth_wait_forwarding (pid, &set, exit_status, err);
+  return berth_relay_and_wait (pid, master, &set, exit_status, err);
 }
 
 /* On pure cgroup v2 the process is born in the container's cgroup (clone3
@@ -487,9 +487,7 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
   *exit_status = 0;
   if (!o->detach)
     {
-      if (master >= 0)
-        berth_terminal_relay (master, NULL);
-      r = wait_exit_status (pid, exit_status, err);
+      r = relay_and_wait (pid, master, exit_status, err);
     }
 out:
   berth_cgroup_free (cg);

@@ -88,6 +88,12 @@ struct berth_launch
 int berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status,
                            berth_error_t *err);
 
+/* The same, after relaying the pty MASTER (when >= 0) to our stdin and
+ * stdout, with TERM, INT, HUP and QUIT forwarded during the relay too; the
+ * signals in FORWARD stay blocked from the relay to the end of the wait.  */
+int berth_relay_and_wait (pid_t pid, int master, const sigset_t *forward, int *exit_status,
+                          berth_error_t *err);
+
 /* The container init: entered in the cloned child; never returns.  */
 __attribute__ ((noreturn)) void berth_init_main (struct berth_launch *l);
 

@@ -8,6 +8,17 @@
 
 #include "error.h"
 
+/* True only in berth-runtime-weakened, a build for the security tests:
+ * the protections that test against escapes through the runtime's own fds
+ * (fds closed first, cwd checked, the cgroup recorded before it is made)
+ * are skipped there, so a test can show its attack works before showing
+ * that berth stops it.  */
+#ifdef BERTH_TEST_WEAKENED
+#define BERTH_WEAKENED 1
+#else
+#define BERTH_WEAKENED 0
+#endif
+
 /* Read a whole file (NUL-terminated); *len may be NULL.  */
 int berth_read_file (const char *path, char **out, size_t *len, berth_error_t *err);
 int berth_read_fd (int fd, char **out, size_t *len, berth_error_t *err);

@@ -367,7 +367,7 @@ make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_
              struct early_record *rec, struct berth_cgroup **out, berth_error_t *err)
 {
   struct berth_cgroup_config cfg = {
-    .before_make = save_early_record,
+    .before_make = BERTH_WEAKENED ? NULL : save_early_record,
     .before_make_data = rec,
     .id = id,
     .cgroups_path = spec->linux_.cgroups_path,

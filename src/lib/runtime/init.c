@@ -464,7 +464,10 @@ berth_init_main (struct berth_launch *l)
    * end of the sync socket, the host's cgroup directory for clone3, a
    * saved pid namespace.  A cwd of /proc/self/fd/N, or a process exec'd
    * into the created container, must find none of them.  */
-  r = berth_fds_for_container (l->opts->preserve_fds + l->listen_fds, own, 2, 0);
+  if (BERTH_WEAKENED)
+    r = close (l->lock_fd) < 0 ? -errno : 0; /* all the old code did */
+  else
+    r = berth_fds_for_container (l->opts->preserve_fds + l->listen_fds, own, 2, 0);
   /* No core dump, no ptrace, /proc/<pid> owned by root while we run
    * runtime code with host resources at hand; execve restores it.  */
   if (r == 0 && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

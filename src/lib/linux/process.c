@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -345,6 +346,19 @@ berth_process_apply_capabilities (const struct berth_process *process, berth_err
   if (process->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   return 0;
+}
+
+/* Signals.  */
+
+void
+berth_process_reset_signals (void)
+{
+  struct sigaction sa = { .sa_handler = SIG_DFL };
+
+  sigemptyset (&sa.sa_mask);
+  /* Numbers libc keeps for itself, KILL and STOP just fail.  */
+  for (int sig = 1; sig < NSIG; sig++)
+    sigaction (sig, &sa, NULL);
 }
 
 /* Working directory.  */

@@ -30,6 +30,12 @@ int berth_process_set_user (const struct berth_process *process, bool setgroups_
  * false, all capabilities are dropped.  */
 int berth_process_apply_capabilities (const struct berth_process *process, berth_error_t *err);
 
+/* Every signal back to its default action.  Ignored ones would survive
+ * execve: a runtime started in the background by a shell ignores SIGINT
+ * and SIGQUIT, and a container process started with them ignored cannot
+ * even trap them, so forwarding them would do nothing.  */
+void berth_process_reset_signals (void);
+
 /* chdir to process->cwd (made first when missing and CREATE), then check
  * with getcwd that it lies inside the current root: a cwd through
  * /proc/self/fd/N or a symlink must not land outside ("cwd ... is outside

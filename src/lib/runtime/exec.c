@@ -270,6 +270,7 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_cloexec_fds_from (3 + c->o->preserve_fds) < 0)
     return berth_error (err, errno, "mark fds close-on-exec");
+  berth_process_reset_signals ();
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
   prctl (PR_SET_PDEATHSIG, 0);
   return berth_process_exec (p, exe, err);

@@ -447,6 +447,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
   /* Last, so startContainer hooks do not run under the container's label.  */
   if (berth_lsm_set_exec_label (proc, err) < 0)
     return berth_error_ret (err);
+  berth_process_reset_signals ();
   sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
   return exec_user_process (l, exe, err);
 }

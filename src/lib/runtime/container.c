@@ -116,6 +116,8 @@ run_hooks_with_state (const struct berth_hook_list *hooks, const char *kind,
   if (hooks->n == 0)
     return 0;
   json = berth_state_to_json (st, status, false);
+  if (json == NULL)
+    return berth_error (err, ENOMEM, "%s hooks", kind);
   return berth_hooks_run (hooks, kind, json, err);
 }
 
@@ -185,6 +187,8 @@ hand_over_seccomp_listener (int sync_fd, pid_t pid, const struct berth_spec *spe
     return berth_error_ret (err);
   st->pid = pid;
   json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+  if (json == NULL)
+    return berth_error (err, ENOMEM, "seccomp listener");
   return berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
                                       spec->linux_.seccomp->listener_metadata, err);
 }
@@ -236,9 +240,13 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
                        < 0)
               return berth_error_ret (err);
             json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+            if (json == NULL)
+              return berth_error (err, ENOMEM, "hooks");
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             free (json);
             json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
+            if (json == NULL)
+              return berth_error (err, ENOMEM, "hooks");
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             break;
           }
@@ -807,6 +815,8 @@ berth_container_state (const struct berth_runtime *rt, const char *id, char **js
   if (berth_state_load (rt->root, id, &st, err) < 0)
     return berth_error_ret (err);
   *json = berth_state_to_json (st, st->status, true);
+  if (*json == NULL)
+    return berth_error (err, ENOMEM, "state of `%s`", id);
   return 0;
 }
 

@@ -236,37 +236,50 @@ dup_json_string (json_t *o, const char *key)
   return strdup (s ? s : "");
 }
 
-static char **
-strv_from_json (json_t *a)
+/* False when out of memory (*out is then NULL); a missing array is NULL.  */
+static bool
+strv_from_json (json_t *a, char ***out)
 {
   size_t n = json_array_size (a);
   char **v;
+
+  *out = NULL;
   if (!json_is_array (a))
-    return NULL;
+    return true;
   v = calloc (n + 1, sizeof (char *));
-  for (size_t i = 0; v && i < n; i++)
-    v[i] = strdup (json_string_value (json_array_get (a, i)) ?: "");
-  return v;
+  if (v == NULL)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if ((v[i] = strdup (json_string_value (json_array_get (a, i)) ?: "")) == NULL)
+      {
+        berth_strv_freep (&v);
+        return false;
+      }
+  *out = v;
+  return true;
 }
 
-static void
+/* False when out of memory; what was read is in l for hooks_free.  */
+static bool
 hooks_from_json (json_t *a, struct berth_hook_list *l)
 {
   size_t n = json_array_size (a);
   if (n == 0)
-    return;
+    return true;
   l->hooks = calloc (n, sizeof (*l->hooks));
   if (l->hooks == NULL)
-    return;
+    return false;
+  l->n = n;
   for (size_t i = 0; i < n; i++)
     {
       json_t *h = json_array_get (a, i);
       l->hooks[i].path = dup_json_string (h, "path");
-      l->hooks[i].args = strv_from_json (json_object_get (h, "args"));
-      l->hooks[i].env = strv_from_json (json_object_get (h, "env"));
+      if (l->hooks[i].path == NULL || !strv_from_json (json_object_get (h, "args"), &l->hooks[i].args)
+          || !strv_from_json (json_object_get (h, "env"), &l->hooks[i].env))
+        return false;
       l->hooks[i].timeout = (int) json_integer_value (json_object_get (h, "timeout"));
     }
-  l->n = n;
+  return true;
 }
 
 static void
@@ -398,25 +411,37 @@ state_from_json (json_t *o)
   s->init_exe_dev = (uint64_t) json_integer_value (json_object_get (o, "initExeDev"));
   s->init_exe_ino = (uint64_t) json_integer_value (json_object_get (o, "initExeIno"));
   s->start_cookie = (uint64_t) json_integer_value (json_object_get (o, "startCookie"));
+  if (!s->id || !s->oci_version || !s->bundle || !s->rootfs || !s->created || !s->owner)
+    goto oom;
   ann = json_object_get (o, "annotations");
   if (json_is_object (ann) && json_object_size (ann) > 0)
     {
       const char *k;
       json_t *v;
       s->annotations = calloc (json_object_size (ann), sizeof (*s->annotations));
+      if (s->annotations == NULL)
+        goto oom;
       json_object_foreach (ann, k, v)
       {
-        s->annotations[s->n_annotations].key = strdup (k);
-        s->annotations[s->n_annotations].value = strdup (json_string_value (v) ?: "");
-        s->n_annotations++;
+        struct berth_key_value *kv = &s->annotations[s->n_annotations++];
+        kv->key = strdup (k);
+        kv->value = strdup (json_string_value (v) ?: "");
+        if (kv->key == NULL || kv->value == NULL)
+          goto oom;
       }
     }
   s->creating = json_is_true (json_object_get (o, "creating"));
-  if (json_string_value (json_object_get (o, "cgroup")))
-    s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")));
-  hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
-  hooks_from_json (json_object_get (o, "poststop"), &s->poststop);
+  if (json_string_value (json_object_get (o, "cgroup"))
+      && (s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")))) == NULL)
+    goto oom;
+  if (!hooks_from_json (json_object_get (o, "poststart"), &s->poststart)
+      || !hooks_from_json (json_object_get (o, "poststop"), &s->poststop))
+    goto oom;
   return s;
+
+oom:
+  berth_state_free (s);
+  return NULL;
 }
 
 /* Parse an open state file.  An empty or torn file is a create in progress.  */
@@ -440,6 +465,11 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
       s->oci_version = strdup ("");
       s->bundle = strdup ("");
       s->status = BERTH_STATUS_CREATING;
+      if (!s->id || !s->oci_version || !s->bundle)
+        {
+          berth_state_free (s);
+          return berth_error (err, ENOMEM, "state of `%s`", id);
+        }
       *out = s;
       return 0;
     }
@@ -601,6 +631,11 @@ berth_state_list_ids (const char *root, char ***ids, berth_error_t *err)
           cap *= 2;
         }
       v[n] = strndup (de->d_name, len - strlen (STATE_SUFFIX));
+      if (v[n] == NULL)
+        {
+          berth_strv_freep (&v);
+          return berth_error (err, ENOMEM, "list");
+        }
       v[++n] = NULL;
     }
   *ids = v;

@@ -230,6 +230,7 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
 {
   const struct berth_process *p = c->p;
   cleanup_free char *exe = NULL;
+  int r;
 
   /* Into the container's cgroup first, by ourselves: cheap (see
    * berth_cgroup_enter_self), and we are still root outside its namespaces.  */
@@ -268,8 +269,9 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);
-  if (berth_cloexec_fds_from (3 + c->o->preserve_fds) < 0)
-    return berth_error (err, errno, "mark fds close-on-exec");
+  r = berth_cloexec_fds_from (3 + c->o->preserve_fds);
+  if (r < 0)
+    return berth_error (err, -r, "mark fds close-on-exec");
   berth_process_reset_signals ();
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
   prctl (PR_SET_PDEATHSIG, 0);

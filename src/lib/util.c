@@ -271,19 +271,19 @@ apply_by_proc (int keep_below, const int *keep, size_t n_keep, bool cloexec)
         break;
       for (long off = 0; off < n;)
         {
-          struct dirent64 *de = (struct dirent64 *) (buf + off);
+          struct dirent64 *de = (struct dirent64 *)(buf + off);
           long fd;
           off += de->d_reclen;
           if (!berth_parse_long (de->d_name, &fd) || fd == dfd
-              || fd_is_kept ((int) fd, keep_below, keep, n_keep))
+              || fd_is_kept ((int)fd, keep_below, keep, n_keep))
             continue;
           if (!cloexec)
             {
               /* Linux releases the fd whatever close reports (EINTR, EIO).  */
-              close ((int) fd);
+              close ((int)fd);
               continue;
             }
-          if (fcntl ((int) fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+          if (fcntl ((int)fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
             {
               int e = errno;
               close (dfd);
@@ -312,8 +312,8 @@ apply_by_close_range (int keep_below, const int *keep, size_t n_keep, bool cloex
         if (keep[i] >= next && (stop < 0 || keep[i] < stop))
           stop = keep[i];
       if (stop < 0)
-        return syscall (SYS_close_range, (unsigned) next, ~0U, flags) == 0 ? 0 : -errno;
-      if (stop > next && syscall (SYS_close_range, (unsigned) next, (unsigned) stop - 1, flags) < 0)
+        return syscall (SYS_close_range, (unsigned)next, ~0U, flags) == 0 ? 0 : -errno;
+      if (stop > next && syscall (SYS_close_range, (unsigned)next, (unsigned)stop - 1, flags) < 0)
         return -errno;
       next = stop + 1;
     }
@@ -403,7 +403,7 @@ random_sibling (const char *path, char **out)
     return -errno;
   if (slash)
     {
-      if (asprintf (out, "%.*s/.%s.%016" PRIx64, (int) (slash - path), path, slash + 1, rnd) < 0)
+      if (asprintf (out, "%.*s/.%s.%016" PRIx64, (int)(slash - path), path, slash + 1, rnd) < 0)
         return -ENOMEM;
     }
   else if (asprintf (out, ".%s.%016" PRIx64, path, rnd) < 0)
@@ -415,7 +415,7 @@ int
 berth_write_pid_file (const char *path, pid_t pid, berth_error_t *err)
 {
   char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", (int) pid);
+  int len = snprintf (buf, sizeof (buf), "%d", (int)pid);
 
   for (int attempt = 0; attempt < 8; attempt++)
     {

@@ -137,15 +137,16 @@ check_contained() {
 @test "a cwd outside the root is refused with one line" {
 	cfg '.process.cwd = "/proc/self/fd/7"'
 	set_args true
-	# the caller passes the host's / on purpose (fd 7 of 3..7)
-	run rt create --preserve-fds 5 --bundle "$BUNDLE" "$CID" </dev/null 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</
+	# the caller passes the host's / on purpose (fd 7 of 3..7); output to
+	# a file: a container created by mistake must not hold the test's pipe
+	run create_ctr "$CID" --preserve-fds 5 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cwd \`/proc/self/fd/7\` is outside the container root"* ]]
 	[ "$(wc -l <<<"$output")" -eq 1 ]
 	cfg '.process.cwd = "/proc/self/fd/0"'
-	run rt create --bundle "$BUNDLE" "$CID" </dev/null
+	run create_ctr "$CID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"is not a directory"* ]]
+	[[ "$output" == *"cwd \`/proc/self/fd/0\` is not a directory"* ]]
 }
 
 # init_fds BIN [WRAPPER...]: create with --preserve-fds 1 (fd 3) while the

@@ -24,7 +24,8 @@ main (int argc, char **argv)
   ctx = seccomp_init (SCMP_ACT_ALLOW);
   if (ctx == NULL)
     return 1;
-  r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), seccomp_syscall_resolve_name ("close_range"), 0);
+  r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), seccomp_syscall_resolve_name ("close_range"),
+                        0);
   if (r == 0)
     r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
   if (r == 0)

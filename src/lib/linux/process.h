@@ -40,8 +40,7 @@ void berth_process_reset_signals (void);
  * with getcwd that it lies inside the current root: a cwd through
  * /proc/self/fd/N or a symlink must not land outside ("cwd ... is outside
  * the container root").  */
-int berth_process_enter_cwd (const struct berth_process *process, bool create,
-                             berth_error_t *err);
+int berth_process_enter_cwd (const struct berth_process *process, bool create, berth_error_t *err);
 
 /* execve the resolved path with args and env; returns only on failure.  */
 int berth_process_exec (const struct berth_process *process, const char *path,

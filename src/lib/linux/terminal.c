@@ -189,7 +189,7 @@ on_signal (const struct berth_terminal_relay *r, const struct signalfd_siginfo *
       return;
     }
   if (r->pidfd >= 0)
-    berth_pidfd_send_signal (r->pidfd, (int) si->ssi_signo);
+    berth_pidfd_send_signal (r->pidfd, (int)si->ssi_signo);
 }
 
 static int

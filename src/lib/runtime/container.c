@@ -297,7 +297,7 @@ clone_into_cgroup (struct berth_launch *l)
   args.flags = (uint64_t) (l->clone_flags | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
                | CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
-  args.cgroup = (uint64_t) dir_fd;
+  args.cgroup = (uint64_t)dir_fd;
   pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
   if (pid >= 0)
     return pid;
@@ -869,7 +869,7 @@ kill_all_in_pidns (const struct berth_state *st, int sig)
         continue;
       link[n] = '\0';
       if (strcmp (link, target) == 0)
-        signal_if_in_pidns ((pid_t) pid, target, sig);
+        signal_if_in_pidns ((pid_t)pid, target, sig);
     }
   return 0;
 }

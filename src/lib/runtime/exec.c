@@ -338,11 +338,10 @@ await_exec (int sync_fd, int *master, const struct berth_spec *spec, const struc
       if (strcmp (buf, "seccomp") == 0 && spec->linux_.seccomp)
         {
           cleanup_free char *json = berth_state_to_json (st, st->status, false);
-          int r = json == NULL ? berth_error (err, ENOMEM, "seccomp listener")
-                               : berth_seccomp_send_listener (spec->linux_.seccomp->listener_path,
-                                                              fd, json,
-                                                              spec->linux_.seccomp->listener_metadata,
-                                                              err);
+          int r = json == NULL
+                      ? berth_error (err, ENOMEM, "seccomp listener")
+                      : berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
+                                                     spec->linux_.seccomp->listener_metadata, err);
           close (fd);
           if (r < 0)
             return r;

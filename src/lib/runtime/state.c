@@ -224,7 +224,7 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   r = (int) pwrite (fd, text, len, 0);
   if (r < 0 || (size_t) r != len)
     return berth_error (err, r < 0 ? errno : EIO, "save state of `%s`", st->id);
-  if (ftruncate (fd, (off_t) len) < 0)
+  if (ftruncate (fd, (off_t)len) < 0)
     return berth_error (err, errno, "save state of `%s`", st->id);
   return 0;
 }
@@ -274,7 +274,8 @@ hooks_from_json (json_t *a, struct berth_hook_list *l)
     {
       json_t *h = json_array_get (a, i);
       l->hooks[i].path = dup_json_string (h, "path");
-      if (l->hooks[i].path == NULL || !strv_from_json (json_object_get (h, "args"), &l->hooks[i].args)
+      if (l->hooks[i].path == NULL
+          || !strv_from_json (json_object_get (h, "args"), &l->hooks[i].args)
           || !strv_from_json (json_object_get (h, "env"), &l->hooks[i].env))
         return false;
       l->hooks[i].timeout = (int) json_integer_value (json_object_get (h, "timeout"));

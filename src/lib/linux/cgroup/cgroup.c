@@ -213,7 +213,8 @@ berth_cgroup_create (const struct berth_cgroup_config *cfg, struct berth_cgroup 
   cg->default_devices = cfg->default_devices;
   /* A cgroup in use is refused before a record names it: a create killed
    * after the record must not lead delete to another container's cgroup.  */
-  if (cfg->before_make && (check_unpopulated (cg, err) < 0 || record_before_make (cg, cfg, err) < 0))
+  if (cfg->before_make
+      && (check_unpopulated (cg, err) < 0 || record_before_make (cg, cfg, err) < 0))
     return berth_error_wrap (err, "create cgroup `%s`", cg->path);
   if (make_directories (cg, err) < 0 || check_unpopulated (cg, err) < 0
       || cg_apply (cg, cfg->resources, false, err) < 0)

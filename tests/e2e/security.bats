@@ -198,6 +198,30 @@ init_fds() {
 	[[ "$output" != *ESCAPED* ]]
 }
 
+# listen_probe [VAR=VALUE...]: a foreground run with a host file as fd 3
+# and the given environment, the runtime exec'd by a shell so that
+# LISTEN_PID=self names the runtime itself.
+listen_probe() {
+	local id="$CID-l$RANDOM"
+	echo "$id" >>"$E2E_FILE_TMP/ids"
+	env "$@" sh -c '[ "$LISTEN_PID" = self ] && export LISTEN_PID=$$; exec "$0" --root "$1" run --bundle "$2" "$3"' \
+		"$RUNTIME" "$STATE_ROOT" "$BUNDLE" "$id" </dev/null 3<"$HOSTDIR/host-marker"
+}
+
+@test "LISTEN_FDS is honoured only with a LISTEN_PID that names the runtime" {
+	set_args sh -c '[ -e /proc/self/fd/3 ] && echo fd3:yes || echo fd3:no; echo "LISTEN_FDS=${LISTEN_FDS:-none}"'
+	run listen_probe LISTEN_FDS=1 LISTEN_PID=self
+	[ "$status" -eq 0 ]
+	[[ "$output" == *fd3:yes*"LISTEN_FDS=1"* ]]
+	# meant for some other process (inherited): not for the container
+	run listen_probe LISTEN_FDS=1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *fd3:no*"LISTEN_FDS=none"* ]]
+	run listen_probe LISTEN_FDS=1 LISTEN_PID=1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *fd3:no*"LISTEN_FDS=none"* ]]
+}
+
 # The runtime process of a foreground run of this test's bundle.
 runtime_pid() {
 	pgrep -f -- "^$RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $CID"

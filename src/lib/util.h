@@ -10,7 +10,8 @@
 
 /* True only in berth-runtime-weakened, a build for the security tests:
  * the protections that test against escapes through the runtime's own fds
- * (fds closed first, cwd checked, the cgroup recorded before it is made)
+ * (fds closed first, not dumpable, cwd checked, the cgroup recorded
+ * before it is made)
  * are skipped there, so a test can show its attack works before showing
  * that berth stops it.  */
 #ifdef BERTH_TEST_WEAKENED

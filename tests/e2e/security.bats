@@ -149,6 +149,40 @@ check_contained() {
 	[[ "$output" == *"cwd \`/proc/self/fd/0\` is not a directory"* ]]
 }
 
+# created_init_attack BIN VIEW: create (not start) while the caller holds
+# the host's / (7) and a host directory (8); from a process exec'd into
+# the created container, try every fd of its init, /proc/1/fd/N, as a way
+# out (a directory fd, or the parent of one: `cd -P /proc/1/fd/N/..`).
+created_init_attack() {
+	local bin=$1 view=$2 id="$CID-c-$view"
+	echo "$id" >>"$E2E_FILE_TMP/ids"
+	set_args true
+	with_runtime "$bin" "$view" rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- 7</ 8<"$HOSTDIR" || return 1
+	with_runtime "$bin" "$view" rt exec "$id" sh -c 'for n in $(seq 3 30); do
+		for d in /proc/1/fd/$n /proc/1/fd/$n/..; do
+			( cd -P "$d" 2>/dev/null || exit 0
+			  for i in 1 2 3 4 5 6 7 8 9 10; do
+				if [ -e host-marker ] || [ -e etc/debian_version ] || [ -e cgroup.procs ]; then echo "ESCAPED through $d"; exit 0; fi
+				cd -P .. || break
+			  done )
+		done
+	done; echo probed' </dev/null 2>&1
+	with_runtime "$bin" "$view" rt delete --force "$id" >/dev/null 2>&1
+}
+
+@test "a process exec'd into a created container finds no host fd in its init (v1 and pure v2)" {
+	run created_init_attack "$WEAK" v1
+	echo "weakened: $output"
+	[[ "$output" == *ESCAPED* ]]
+	run created_init_attack "$REAL_RUNTIME" v1
+	echo "berth: $output"
+	[[ "$output" == probed ]]
+	v2_available || skip "no cgroup2 at /sys/fs/cgroup/unified"
+	run created_init_attack "$REAL_RUNTIME" v2
+	echo "berth v2: $output"
+	[[ "$output" == probed ]]
+}
+
 # init_fds BIN [WRAPPER...]: create with --preserve-fds 1 (fd 3) while the
 # caller also holds the host's / (7) and a host directory (9); print the
 # fds the created init has open, then delete it.
@@ -222,26 +256,26 @@ listen_probe() {
 	[[ "$output" == *fd3:no*"LISTEN_FDS=none"* ]]
 }
 
-# The runtime process of a foreground run of this test's bundle.
-runtime_pid() {
-	pgrep -f -- "^$RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $CID"
-}
+# The program that counts the four signals, in the container.
+TRAPPER='n=0
+	for s in TERM INT HUP QUIT; do trap "echo got-$s; n=\$((n+1))" $s; done
+	echo ready
+	i=0; while [ $n -lt 4 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+	echo done-$n'
 
-@test "a foreground run relaying a terminal forwards TERM, INT, HUP, QUIT and restores the terminal" {
-	command -v script >/dev/null || skip "no script(1)"
-	cfg '.process.terminal = true'
-	set_args sh -c 'n=0
-		for s in TERM INT HUP QUIT; do trap "echo got-$s; n=\$((n+1))" $s; done
-		echo ready
-		i=0; while [ $n -lt 4 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-		echo done-$n'
+# relay_signals RUNTIME-ARGS...: run the runtime with these arguments in
+# the foreground under script(1) (a terminal), send it TERM, INT, HUP and
+# QUIT once the container is ready; the container must get each, and the
+# terminal's mode must be what it was.
+relay_signals() {
+	local cmd="$RUNTIME --root $STATE_ROOT $*"
 	# a non-default mode, so that a raw mode left behind shows
-	script -qfec "stty -echo; stty -g >$TEST_TMP/before; $RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $CID; echo rc=\$?; stty -g >$TEST_TMP/after" /dev/null \
+	script -qfec "stty -echo; stty -g >$TEST_TMP/before; $cmd; echo rc=\$?; stty -g >$TEST_TMP/after" /dev/null \
 		</dev/null >"$TEST_TMP/out" 2>&1 &
 	local spid=$! rpid sig
 	defer "kill -9 $spid 2>/dev/null"
 	wait_for grep -q ready "$TEST_TMP/out" || { cat "$TEST_TMP/out"; false; }
-	rpid=$(runtime_pid)
+	rpid=$(pgrep -f -- "^$RUNTIME --root $STATE_ROOT $1 ")
 	[ -n "$rpid" ]
 	for sig in TERM INT HUP QUIT; do
 		kill -s "$sig" "$rpid"
@@ -253,6 +287,20 @@ runtime_pid() {
 	grep -q rc=0 "$TEST_TMP/out"
 	[ -s "$TEST_TMP/before" ]
 	[ "$(cat "$TEST_TMP/before")" = "$(cat "$TEST_TMP/after")" ]
+}
+
+@test "a foreground run relaying a terminal forwards TERM, INT, HUP, QUIT and restores the terminal" {
+	command -v script >/dev/null || skip "no script(1)"
+	cfg '.process.terminal = true'
+	set_args sh -c "$TRAPPER"
+	relay_signals run --bundle "$BUNDLE" "$CID"
+}
+
+@test "a foreground exec --tty forwards TERM, INT, HUP, QUIT and restores the terminal" {
+	command -v script >/dev/null || skip "no script(1)"
+	set_args sleep 300
+	run_detached
+	relay_signals exec --tty "$CID" sh -c "'$TRAPPER'"
 }
 
 # race ROUNDS BIN PREFIX [STOP_AT_FIRST]: create (with a cgroup), SIGKILL

@@ -291,7 +291,7 @@ exec_child_main (struct exec_child *c)
    * two of which go as soon as they are used.  Then not dumpable until
    * execve, so the container cannot reach into us meanwhile.  */
   r = BERTH_WEAKENED ? 0 : berth_fds_for_container (c->o->preserve_fds, own, 4, 0);
-  if (r == 0 && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+  if (r == 0 && !BERTH_WEAKENED && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     r = -errno;
   if (r < 0)
     {

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/random.h>
+#include <inttypes.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,40 +229,223 @@ berth_parse_long (const char *s, long *out)
   return true;
 }
 
-void
-berth_close_fds_from (int from)
-{
-#ifdef SYS_close_range
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, 0) == 0)
-    return;
-#endif
-  for (int fd = from; fd < 65536; fd++)
-    close (fd);
-}
-
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+static bool
+fd_is_kept (int fd, int keep_below, const int *keep, size_t n_keep)
+{
+  if (fd < keep_below)
+    return true;
+  for (size_t i = 0; i < n_keep; i++)
+    if (keep[i] == fd)
+      return true;
+  return false;
+}
+
+/* One fd at a time, as /proc/self/fd lists them (a kernel without
+ * close_range).  getdents64 rather than opendir: no allocation, so a
+ * cloned child can call it.  /proc/self/fd is read by fd number, so
+ * closing what was listed does not skip what follows.  */
+static int
+apply_by_proc (int keep_below, const int *keep, size_t n_keep, bool cloexec)
+{
+  char buf[4096];
+  int dfd = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dfd < 0)
+    return -errno;
+  for (;;)
+    {
+      long n = syscall (SYS_getdents64, dfd, buf, sizeof (buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int e = errno;
+          close (dfd);
+          return -e;
+        }
+      if (n == 0)
+        break;
+      for (long off = 0; off < n;)
+        {
+          struct dirent64 *de = (struct dirent64 *)(buf + off);
+          long fd;
+          off += de->d_reclen;
+          if (!berth_parse_long (de->d_name, &fd) || fd == dfd
+              || fd_is_kept ((int)fd, keep_below, keep, n_keep))
+            continue;
+          if (!cloexec)
+            {
+              /* Linux releases the fd whatever close reports (EINTR, EIO).  */
+              close ((int)fd);
+              continue;
+            }
+          if (fcntl ((int)fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+            {
+              int e = errno;
+              close (dfd);
+              return -e;
+            }
+        }
+    }
+  close (dfd);
+  return 0;
+}
+
+/* close_range over the gaps between the kept fds.  -ENOSYS when the kernel
+ * (or a seccomp profile) lacks it.  */
+static int
+apply_by_close_range (int keep_below, const int *keep, size_t n_keep, bool cloexec)
+{
+#ifdef SYS_close_range
+  unsigned flags = cloexec ? CLOSE_RANGE_CLOEXEC : 0;
+  long next = keep_below < 0 ? 0 : keep_below;
+
+  for (;;)
+    {
+      /* The smallest kept fd at or above next bounds this gap.  */
+      long stop = -1;
+      for (size_t i = 0; i < n_keep; i++)
+        if (keep[i] >= next && (stop < 0 || keep[i] < stop))
+          stop = keep[i];
+      if (stop < 0)
+        return syscall (SYS_close_range, (unsigned)next, ~0U, flags) == 0 ? 0 : -errno;
+      if (stop > next && syscall (SYS_close_range, (unsigned)next, (unsigned)stop - 1, flags) < 0)
+        return -errno;
+      next = stop + 1;
+    }
+#else
+  return -ENOSYS;
+#endif
+}
+
+static int
+apply_fds_except (int keep_below, const int *keep, size_t n_keep, unsigned flags, bool cloexec)
+{
+  if (!(flags & BERTH_FDS_BY_PROC))
+    {
+      int r = apply_by_close_range (keep_below, keep, n_keep, cloexec);
+      /* EINVAL: CLOSE_RANGE_CLOEXEC is newer (5.11) than close_range.  */
+      if (r != -ENOSYS && !(r == -EINVAL && cloexec))
+        return r;
+    }
+  return apply_by_proc (keep_below, keep, n_keep, cloexec);
+}
+
+int
+berth_close_fds_except (int keep_below, const int *keep, size_t n_keep, unsigned flags)
+{
+  return apply_fds_except (keep_below, keep, n_keep, flags, false);
+}
+
+int
+berth_close_fds_from (int from)
+{
+  return berth_close_fds_except (from, NULL, 0, 0);
+}
+
 int
 berth_cloexec_fds_from (int from)
 {
-  DIR *d;
-  struct dirent *de;
+  return apply_fds_except (from, NULL, 0, 0, true);
+}
 
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return 0;
-  d = opendir ("/proc/self/fd");
-  if (d == NULL)
-    return -errno;
-  while ((de = readdir (d)))
+int
+berth_fds_for_container (int n_passed, int *const own[], size_t n_own, unsigned flags)
+{
+  int keep_below = 3 + (n_passed > 0 ? n_passed : 0);
+  int keep[n_own + 1];
+  size_t n = 0;
+  int r;
+
+  /* Our own fds out of the passed range: the container must get neither
+   * them nor a hole where its caller had nothing.  */
+  for (size_t i = 0; i < n_own; i++)
     {
-      long fd;
-      if (berth_parse_long (de->d_name, &fd) && fd >= from && fd != dirfd (d))
-        fcntl ((int) fd, F_SETFD, FD_CLOEXEC);
+      int fd = *own[i];
+      if (fd >= 3 && fd < keep_below)
+        {
+          int moved = fcntl (fd, F_DUPFD_CLOEXEC, keep_below);
+          if (moved < 0)
+            return -errno;
+          close (fd);
+          *own[i] = moved;
+        }
+      if (*own[i] >= 0)
+        keep[n++] = *own[i];
     }
-  closedir (d);
+  r = berth_close_fds_except (keep_below, keep, n, flags);
+  if (r < 0)
+    return r;
+  /* A hole in the caller's passed range was filled by one of the runtime's
+   * own fds, which are all close-on-exec: it would go at execve anyway,
+   * and must not be reachable before.  */
+  for (int fd = 3; fd < keep_below; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0 && (fl & FD_CLOEXEC))
+        close (fd);
+    }
   return 0;
+}
+
+/* A name no one can have prepared: "DIR/.NAME.XXXXXXXXXXXXXXXX".  */
+static int
+random_sibling (const char *path, char **out)
+{
+  const char *slash = strrchr (path, '/');
+  uint64_t rnd;
+
+  if (getrandom (&rnd, sizeof (rnd), 0) != sizeof (rnd))
+    return -errno;
+  if (slash)
+    {
+      if (asprintf (out, "%.*s/.%s.%016" PRIx64, (int)(slash - path), path, slash + 1, rnd) < 0)
+        return -ENOMEM;
+    }
+  else if (asprintf (out, ".%s.%016" PRIx64, path, rnd) < 0)
+    return -ENOMEM;
+  return 0;
+}
+
+int
+berth_write_pid_file (const char *path, pid_t pid, berth_error_t *err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", (int)pid);
+
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      cleanup_free char *tmp = NULL;
+      cleanup_close int fd = -1;
+      int r = random_sibling (path, &tmp);
+
+      if (r < 0)
+        return berth_error (err, -r, "pid file `%s`", path);
+      /* O_EXCL|O_NOFOLLOW: never through a file or link someone else put
+       * there; the rename then replaces the target name, never what it
+       * points to.  */
+      fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0 && errno == EEXIST)
+        continue;
+      if (fd < 0)
+        return berth_error (err, errno, "pid file `%s`: create `%s`", path, tmp);
+      r = berth_write_all (fd, buf, len);
+      if (r == 0 && close (steal_fd (&fd)) < 0)
+        r = -errno;
+      if (r == 0 && rename (tmp, path) < 0)
+        r = -errno;
+      if (r < 0)
+        {
+          unlink (tmp);
+          return berth_error (err, -r, "pid file `%s`", path);
+        }
+      return 0;
+    }
+  return berth_error (err, EEXIST, "pid file `%s`: no unique temporary name", path);
 }
 
 int

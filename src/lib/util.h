@@ -8,6 +8,18 @@
 
 #include "error.h"
 
+/* True only in berth-runtime-weakened, a build for the security tests:
+ * the protections that test against escapes through the runtime's own fds
+ * (fds closed first, not dumpable, cwd checked, the cgroup recorded
+ * before it is made)
+ * are skipped there, so a test can show its attack works before showing
+ * that berth stops it.  */
+#ifdef BERTH_TEST_WEAKENED
+#define BERTH_WEAKENED 1
+#else
+#define BERTH_WEAKENED 0
+#endif
+
 /* Read a whole file (NUL-terminated); *len may be NULL.  */
 int berth_read_file (const char *path, char **out, size_t *len, berth_error_t *err);
 int berth_read_fd (int fd, char **out, size_t *len, berth_error_t *err);
@@ -46,12 +58,33 @@ bool berth_parse_long (const char *s, long *out);
 long berth_now_ms (void);
 void berth_sleep_ms (long ms);
 
-/* Close every fd >= from (close_range, or one by one on older kernels).  */
-void berth_close_fds_from (int from);
+/* Close every fd except those below KEEP_BELOW and the N_KEEP in KEEP:
+ * close_range(2) over the gaps, or, where the kernel (or a seccomp profile)
+ * has none, one by one as /proc/self/fd lists them.  No allocation: fit for
+ * a cloned child.  0 or -errno (e.g. no /proc without close_range).  */
+#define BERTH_FDS_BY_PROC 1U /* flag: skip close_range (tests the fallback) */
+int berth_close_fds_except (int keep_below, const int *keep, size_t n_keep, unsigned flags);
+
+/* The first step of a child that becomes a container process, while it
+ * still holds whatever its parent had open: keep stdio and the N_PASSED
+ * fds from 3 on that are meant for the container (--preserve-fds,
+ * LISTEN_FDS; those of them marked close-on-exec are the runtime's own and
+ * go too), and the fds the child itself still needs, *OWN[i] (-1 for none;
+ * moved above the passed range when they are in it, updated in place).
+ * Everything else is closed.  FLAGS as for berth_close_fds_except.  */
+int berth_fds_for_container (int n_passed, int *const own[], size_t n_own, unsigned flags);
+
+/* Close every fd >= from; 0 or -errno.  */
+int berth_close_fds_from (int from);
 
 /* Mark every fd >= from close-on-exec (CLOSE_RANGE_CLOEXEC, or one by one
  * through /proc/self/fd on kernels without it).  */
 int berth_cloexec_fds_from (int from);
+
+/* Write PID as text to PATH atomically and safely in a directory others
+ * may write: a new file of a random name next to PATH (O_CREAT|O_EXCL|
+ * O_NOFOLLOW), renamed over PATH.  */
+int berth_write_pid_file (const char *path, pid_t pid, berth_error_t *err);
 
 /* pidfd_open(2) and pidfd_send_signal(2); -1 with errno set on failure.  */
 int berth_pidfd_open (pid_t pid);

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -460,6 +463,227 @@ test_close_fds_from (void **state)
   close (fd);
 }
 
+/* Whether fd is open.  */
+static bool
+fd_open (int fd)
+{
+  return fcntl (fd, F_GETFD) >= 0;
+}
+
+static void
+check_close_fds_except (unsigned flags)
+{
+  int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int keep[] = { 802, 900 };
+
+  assert_true (fd >= 0 && fd < 800);
+  for (int i = 800; i <= 803; i++)
+    assert_int_equal (dup2 (fd, i), i);
+  assert_int_equal (dup2 (fd, 900), 900);
+  assert_int_equal (dup2 (fd, 1000), 1000);
+  assert_int_equal (berth_close_fds_except (801, keep, 2, flags), 0);
+  assert_true (fd_open (800)); /* below keep_below */
+  assert_false (fd_open (801));
+  assert_true (fd_open (802));
+  assert_false (fd_open (803));
+  assert_true (fd_open (900));
+  assert_false (fd_open (1000));
+  assert_true (fd_open (fd));
+  close (800);
+  close (802);
+  close (900);
+  close (fd);
+}
+
+static void
+test_close_fds_except_close_range (void **state)
+{
+  check_close_fds_except (0);
+}
+
+/* The path for kernels without close_range, forced.  */
+static void
+test_close_fds_except_by_proc (void **state)
+{
+  check_close_fds_except (BERTH_FDS_BY_PROC);
+}
+
+/* In a child (it closes nearly everything): fd 3 passed to the container,
+ * fd 4 a runtime fd (CLOEXEC) in a hole of the passed range, fd 5 the
+ * child's own (sync) in that range, fd 9 the caller's but not passed, fd
+ * 20 the child's own (console).  Exit status: 0, or the failed check.  */
+static int
+fds_for_container_child (unsigned flags)
+{
+  int null = fcntl (open ("/dev/null", O_RDONLY | O_CLOEXEC), F_DUPFD, 100);
+  int sync_fd = 5, console_fd = 20;
+  int *const own[] = { &sync_fd, &console_fd };
+
+  if (null < 0 || dup2 (null, 3) != 3 || dup3 (null, 4, O_CLOEXEC) != 4
+      || dup3 (null, 5, O_CLOEXEC) != 5 || dup2 (null, 9) != 9 || dup3 (null, 20, O_CLOEXEC) != 20)
+    return 10;
+  close (null);
+  if (berth_fds_for_container (3, own, 2, flags) < 0)
+    return 11;
+  if (!fd_open (0) || !fd_open (1) || !fd_open (2))
+    return 1;
+  if (!fd_open (3))
+    return 2;
+  if (fd_open (4))
+    return 3;
+  if (sync_fd < 6 || !fd_open (sync_fd) || fd_open (5))
+    return 4;
+  if (fd_open (9))
+    return 5;
+  if (console_fd != 20 || !fd_open (20))
+    return 6;
+  for (int fd = 6; fd < 1024; fd++)
+    if (fd != sync_fd && fd != 20 && fd_open (fd))
+      return 7;
+  return 0;
+}
+
+static void
+check_fds_for_container (unsigned flags)
+{
+  int status;
+  pid_t pid = fork ();
+
+  assert_true (pid >= 0);
+  if (pid == 0)
+    _exit (fds_for_container_child (flags));
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_true (WIFEXITED (status));
+  assert_int_equal (WEXITSTATUS (status), 0);
+}
+
+static void
+test_fds_for_container (void **state)
+{
+  check_fds_for_container (0);
+}
+
+static void
+test_fds_for_container_by_proc (void **state)
+{
+  check_fds_for_container (BERTH_FDS_BY_PROC);
+}
+
+/* The attack on the raw mechanism: close-on-exec marking leaves a host
+ * directory reachable as a cwd until execve; closing does not.  */
+static int
+cwd_through_fd_child (void)
+{
+  int fd = open ("/", O_RDONLY | O_DIRECTORY);
+  char path[64];
+
+  if (fd < 0)
+    return 10;
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", fd);
+  if (berth_cloexec_fds_from (3) < 0)
+    return 11;
+  if (chdir (path) < 0)
+    return 1; /* marking alone would have protected us: not so */
+  if (berth_close_fds_except (3, NULL, 0, BERTH_FDS_BY_PROC) < 0)
+    return 12;
+  if (chdir (path) == 0 || errno != ENOENT)
+    return 2;
+  return 0;
+}
+
+static void
+test_cloexec_is_not_enough (void **state)
+{
+  int status;
+  pid_t pid = fork ();
+
+  assert_true (pid >= 0);
+  if (pid == 0)
+    _exit (cwd_through_fd_child ());
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_true (WIFEXITED (status));
+  assert_int_equal (WEXITSTATUS (status), 0);
+}
+
+/* Pid files.  */
+
+static size_t
+count_entries (const char *dir)
+{
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *de;
+  size_t n = 0;
+
+  assert_non_null (d);
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      n++;
+  return n;
+}
+
+static void
+test_pid_file_writes (void **state)
+{
+  cleanup_free char *path = join (*state, "ctr.pid");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_write_pid_file (path, 1234, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "1234");
+  free (steal_pointer (&data));
+  assert_int_equal (berth_write_pid_file (path, 99, &err), 0);
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "99");
+  /* No temporary file left behind.  */
+  assert_int_equal (count_entries (*state), 1);
+}
+
+/* Someone who may write the pid file's directory plants links: at the
+ * predictable temporary name the old atomic write used, and at the target.
+ * The pid file helper writes through neither.  */
+static void
+test_pid_file_does_not_follow_links (void **state)
+{
+  cleanup_free char *path = join (*state, "ctr.pid");
+  cleanup_free char *tmp = join (*state, "ctr.pid.tmp");
+  cleanup_free char *victim = join (*state, "victim");
+  cleanup_free char *data = NULL;
+  cleanup_error berth_error_t err = NULL;
+  struct stat st;
+
+  put (victim, "precious");
+  assert_int_equal (symlink (victim, tmp), 0);
+  /* The attack works on the plain atomic write: it writes through the link.  */
+  assert_int_equal (berth_write_file_atomic (path, "1", 1, 0644, &err), 0);
+  assert_int_equal (berth_read_file (victim, &data, NULL, &err), 0);
+  assert_string_equal (data, "1");
+  free (steal_pointer (&data));
+  put (victim, "precious");
+  assert_int_equal (unlink (path), 0);
+  assert_int_equal (symlink (victim, tmp), 0);
+  assert_int_equal (symlink (victim, path), 0);
+
+  assert_int_equal (berth_write_pid_file (path, 42, &err), 0);
+  assert_int_equal (berth_read_file (victim, &data, NULL, &err), 0);
+  assert_string_equal (data, "precious");
+  free (steal_pointer (&data));
+  assert_int_equal (lstat (path, &st), 0);
+  assert_true (S_ISREG (st.st_mode)); /* the link was replaced, not followed */
+  assert_int_equal (berth_read_file (path, &data, NULL, &err), 0);
+  assert_string_equal (data, "42");
+}
+
+static void
+test_pid_file_missing_dir (void **state)
+{
+  cleanup_free char *path = join (*state, "nodir/ctr.pid");
+  cleanup_error berth_error_t err = NULL;
+
+  assert_int_equal (berth_write_pid_file (path, 1, &err), -ENOENT);
+  assert_true (strncmp (err->msg, "pid file `", 10) == 0);
+}
+
 #define TMP_TEST(f) cmocka_unit_test_setup_teardown (f, make_tmpdir, remove_tmpdir)
 
 static void *
@@ -519,6 +743,14 @@ main (void)
     cmocka_unit_test (test_parse_long),
     cmocka_unit_test (test_close_fds_from),
     cmocka_unit_test (test_thread_count),
+    cmocka_unit_test (test_close_fds_except_close_range),
+    cmocka_unit_test (test_close_fds_except_by_proc),
+    cmocka_unit_test (test_fds_for_container),
+    cmocka_unit_test (test_fds_for_container_by_proc),
+    cmocka_unit_test (test_cloexec_is_not_enough),
+    TMP_TEST (test_pid_file_writes),
+    TMP_TEST (test_pid_file_does_not_follow_links),
+    TMP_TEST (test_pid_file_missing_dir),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

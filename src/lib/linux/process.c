@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -345,6 +347,62 @@ berth_process_apply_capabilities (const struct berth_process *process, berth_err
   if (process->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   return 0;
+}
+
+/* Signals.  */
+
+void
+berth_process_reset_signals (void)
+{
+  struct sigaction sa = { .sa_handler = SIG_DFL };
+
+  sigemptyset (&sa.sa_mask);
+  /* Numbers libc keeps for itself, KILL and STOP just fail.  */
+  for (int sig = 1; sig < NSIG; sig++)
+    sigaction (sig, &sa, NULL);
+}
+
+/* Working directory.  */
+
+/* Where chdir landed, as the kernel sees it from our root: a directory
+ * outside it (an fd of the host's reached through /proc/self/fd/N, a
+ * symlink in /proc) reads as "(unreachable)/..." or not starting with "/".
+ * The raw syscall: glibc turns that answer into ENOENT.  */
+static int
+check_cwd_inside_root (const char *cwd, berth_error_t *err)
+{
+  char buf[PATH_MAX + 1];
+  long n = syscall (SYS_getcwd, buf, sizeof (buf));
+
+  if (n < 0 && errno == ENAMETOOLONG)
+    return 0; /* deep, but the kernel would have said unreachable first */
+  if (n < 0)
+    return berth_error (err, errno, "cwd `%s`: getcwd", cwd);
+  if (n == 0 || buf[0] != '/')
+    return berth_error (err, 0, "cwd `%s` is outside the container root", cwd);
+  return 0;
+}
+
+int
+berth_process_enter_cwd (const struct berth_process *process, bool create, berth_error_t *err)
+{
+  const char *cwd = process->cwd;
+
+  if (cwd == NULL || cwd[0] != '/')
+    return berth_error (err, EINVAL, "cwd `%s` must be an absolute path", cwd ? cwd : "");
+  if (chdir (cwd) < 0)
+    {
+      int e = errno;
+      if (e == ENOTDIR)
+        return berth_error (err, 0, "cwd `%s` is not a directory", cwd);
+      if (e != ENOENT || !create)
+        return berth_error (err, e, "chdir to cwd `%s`", cwd);
+      if (berth_mkdir_p (cwd, 0755, err) < 0)
+        return berth_error_wrap (err, "create cwd");
+      if (chdir (cwd) < 0)
+        return berth_error (err, errno, "chdir to cwd `%s`", cwd);
+    }
+  return BERTH_WEAKENED ? 0 : check_cwd_inside_root (cwd, err);
 }
 
 /* Exec.  */

@@ -49,6 +49,18 @@ int berth_process_confine (const struct berth_process *process, bool setgroups_a
                            int (*install) (void *data, berth_error_t *err), void *data,
                            bool *deferred, berth_error_t *err);
 
+/* Every signal back to its default action.  Ignored ones would survive
+ * execve: a runtime started in the background by a shell ignores SIGINT
+ * and SIGQUIT, and a container process started with them ignored cannot
+ * even trap them, so forwarding them would do nothing.  */
+void berth_process_reset_signals (void);
+
+/* chdir to process->cwd (made first when missing and CREATE), then check
+ * with getcwd that it lies inside the current root: a cwd through
+ * /proc/self/fd/N or a symlink must not land outside ("cwd ... is outside
+ * the container root").  */
+int berth_process_enter_cwd (const struct berth_process *process, bool create, berth_error_t *err);
+
 /* execve the resolved path with args and env; returns only on failure.  */
 int berth_process_exec (const struct berth_process *process, const char *path,
                         berth_error_t *err);

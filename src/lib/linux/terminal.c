@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,50 +173,102 @@ pump (int from, int to)
   return berth_write_all (to, buf, n) == 0;
 }
 
-int
-berth_terminal_relay (int master, berth_error_t *err)
-{
-  struct termios saved, raw;
-  bool tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
-  sigset_t winch;
-  cleanup_close int sfd = -1;
-  bool stdin_open = true;
+/* The signals a relay takes: what a user at the terminal sends to the
+ * foreground program goes to the container's process.  */
+static const int relayed_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
-  sigemptyset (&winch);
-  sigaddset (&winch, SIGWINCH);
-  sigprocmask (SIG_BLOCK, &winch, NULL);
-  sfd = signalfd (-1, &winch, SFD_CLOEXEC);
-  if (tty)
+static void
+on_signal (const struct berth_terminal_relay *r, const struct signalfd_siginfo *si)
+{
+  if (si->ssi_signo == SIGWINCH)
     {
-      raw = saved;
-      cfmakeraw (&raw);
-      tcsetattr (STDIN_FILENO, TCSANOW, &raw);
-      copy_window_size (STDIN_FILENO, master);
+      if (r->resize)
+        r->resize (r->master, r->resize_data);
+      else if (r->tty_fd >= 0)
+        copy_window_size (r->tty_fd, r->master);
+      return;
     }
+  if (r->pidfd >= 0)
+    berth_pidfd_send_signal (r->pidfd, (int)si->ssi_signo);
+}
+
+static int
+relay_loop (const struct berth_terminal_relay *r, int sfd, berth_error_t *err)
+{
+  bool in_open = r->in_fd >= 0;
+
   for (;;)
     {
-      struct pollfd p[3] = { { master, POLLIN, 0 },
-                             { stdin_open ? STDIN_FILENO : -1, POLLIN, 0 },
+      struct pollfd p[3] = { { r->master, POLLIN, 0 },
+                             { in_open ? r->in_fd : -1, POLLIN, 0 },
                              { sfd, POLLIN, 0 } };
       if (poll (p, 3, -1) < 0)
         {
           if (errno == EINTR)
             continue;
-          break;
+          return berth_error (err, errno, "terminal relay: poll");
         }
       if (p[2].revents & POLLIN)
         {
           struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof (si)) > 0 && tty)
-            copy_window_size (STDIN_FILENO, master);
+          while (read (sfd, &si, sizeof (si)) == sizeof (si))
+            on_signal (r, &si);
         }
-      if ((p[1].revents & (POLLIN | POLLHUP)) && !pump (STDIN_FILENO, master))
-        stdin_open = false;
-      if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !pump (master, STDOUT_FILENO))
-        break;
+      if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump (r->in_fd, r->master))
+        in_open = false;
+      /* The end: every holder of the slave is gone (EIO), or our output is.  */
+      if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !pump (r->master, r->out_fd))
+        return 0;
     }
-  if (tty)
-    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-  (void) err;
-  return 0;
+}
+
+int
+berth_terminal_relay (const struct berth_terminal_relay *r, berth_error_t *err)
+{
+  struct termios saved, raw;
+  bool restore_tty = false;
+  sigset_t set, old;
+  int sfd, e, ret;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGWINCH);
+  if (r->pidfd >= 0)
+    for (size_t i = 0; i < sizeof (relayed_signals) / sizeof (relayed_signals[0]); i++)
+      sigaddset (&set, relayed_signals[i]);
+  e = pthread_sigmask (SIG_BLOCK, &set, &old);
+  if (e != 0)
+    return berth_error (err, e, "terminal relay: block signals");
+  sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0)
+    {
+      ret = berth_error (err, errno, "terminal relay: signalfd");
+      goto out;
+    }
+  if (r->tty_fd >= 0 && tcgetattr (r->tty_fd, &saved) == 0)
+    {
+      raw = saved;
+      cfmakeraw (&raw);
+      if (tcsetattr (r->tty_fd, TCSANOW, &raw) < 0)
+        {
+          ret = berth_error (err, errno, "terminal relay: raw mode");
+          goto out;
+        }
+      restore_tty = true;
+      if (r->resize)
+        r->resize (r->master, r->resize_data);
+      else
+        copy_window_size (r->tty_fd, r->master);
+    }
+  ret = relay_loop (r, sfd, err);
+
+out:
+  /* Whatever happened, the caller gets its terminal and its mask back.  A
+   * relayed signal that came after our last read stays pending, for the
+   * caller's mask to decide (run and exec keep them blocked and forward).  */
+  if (restore_tty)
+    tcsetattr (r->tty_fd, TCSANOW, &saved);
+  if (sfd >= 0)
+    close (sfd);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  return ret;
 }

@@ -37,9 +37,27 @@ int berth_send_fd (int sock, int fd, const char *name, berth_error_t *err);
 /* Receive one fd sent with berth_send_fd.  */
 int berth_recv_fd (int sock, int *fd, berth_error_t *err);
 
-/* Relay between the caller's stdin/stdout and master until the master
- * closes, with stdin in raw mode when it is a terminal and window size
- * changes (SIGWINCH) passed on.  Returns when output ends.  */
-int berth_terminal_relay (int master, berth_error_t *err);
+/* A relay between a container's pty master and the caller's terminal.  */
+struct berth_terminal_relay
+{
+  int master; /* the container's pty master */
+  int in_fd;  /* the caller's input, copied to the master; -1 for none */
+  int out_fd; /* the caller's output, where the master's output goes */
+  int tty_fd; /* the caller's terminal, or -1: raw mode while relaying (its
+                 mode is restored on every return), and its window size
+                 copied to the master at the start and on SIGWINCH */
+  /* On SIGWINCH (and at the start, with a tty_fd) instead of copying the
+   * size of tty_fd; NULL for that default.  */
+  void (*resize) (int master, void *data);
+  void *resize_data;
+  int pidfd; /* SIGTERM, SIGINT, SIGHUP and SIGQUIT the caller gets while
+                relaying are sent to it; -1 to leave them alone */
+};
+
+/* Relay until the master's output ends (every holder of the slave closed
+ * it).  The calling thread's signal mask is restored on return; a caller
+ * that wants relayed signals arriving after the last read to wait for it
+ * blocks them itself beforehand.  */
+int berth_terminal_relay (const struct berth_terminal_relay *relay, berth_error_t *err);
 
 #endif

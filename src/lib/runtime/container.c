@@ -78,7 +78,7 @@ owner_name (void)
 /* Fill the state record from the spec; pid set by the caller.  */
 static int
 state_init (struct berth_state *st, const char *id, const char *bundle, const char *rootfs,
-            const struct berth_spec *spec)
+            const struct berth_spec *spec, berth_error_t *err)
 {
   st->id = strdup (id);
   st->oci_version = strdup (spec->oci_version);
@@ -86,6 +86,8 @@ state_init (struct berth_state *st, const char *id, const char *bundle, const ch
   st->rootfs = strdup (rootfs);
   st->created = now_rfc3339 ();
   st->owner = owner_name ();
+  if (!st->id || !st->oci_version || !st->bundle || !st->rootfs || !st->created || !st->owner)
+    return berth_error (err, ENOMEM, "state of `%s`", id);
   /* Borrowed from the spec: state_release does not free them.  */
   st->annotations = spec->annotations;
   st->n_annotations = spec->n_annotations;
@@ -117,6 +119,8 @@ run_hooks_with_state (const struct berth_hook_list *hooks, const char *kind,
   if (hooks->n == 0)
     return 0;
   json = berth_state_to_json (st, status, false);
+  if (json == NULL)
+    return berth_error (err, ENOMEM, "%s hooks", kind);
   return berth_hooks_run_in (hooks, kind, json, st->bundle && st->bundle[0] ? st->bundle : NULL,
                              err);
 }
@@ -151,6 +155,8 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
   if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
     return berth_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   *bundle = strdup (buf);
+  if (*bundle == NULL)
+    return berth_error (err, ENOMEM, "bundle");
   if (spec->root_path[0] == '/')
     joined = strdup (spec->root_path);
   else if (asprintf (&joined, "%s/%s", *bundle, spec->root_path) < 0)
@@ -160,6 +166,8 @@ resolve_paths (const struct berth_create_options *o, const struct berth_spec *sp
   if (realpath (joined, buf) == NULL)
     return berth_error (err, errno, "root.path `%s`", joined);
   *rootfs = strdup (buf);
+  if (*rootfs == NULL)
+    return berth_error (err, ENOMEM, "root.path");
   return 0;
 }
 
@@ -225,6 +233,8 @@ hand_over_seccomp_listener (int sync_fd, pid_t pid, const struct berth_spec *spe
     return berth_error_ret (err);
   st->pid = pid;
   json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+  if (json == NULL)
+    return berth_error (err, ENOMEM, "seccomp listener");
   return berth_seccomp_send_listener (spec->linux_.seccomp->listener_path, fd, json,
                                       spec->linux_.seccomp->listener_metadata, err);
 }
@@ -276,9 +286,13 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
                        < 0)
               return berth_error_ret (err);
             json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
+            if (json == NULL)
+              return berth_error (err, ENOMEM, "hooks");
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             free (json);
             json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
+            if (json == NULL)
+              return berth_error (err, ENOMEM, "hooks");
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             break;
           }
@@ -315,9 +329,13 @@ clone_into_cgroup (struct berth_launch *l, int extra_flags)
 {
   struct clone_args args = { 0 };
   bool wait_cgroup = l->wait_cgroup, cgroupns_after_join = l->cgroupns_after_join;
+  cleanup_close int dir_fd = -1;
   pid_t pid;
 
-  if (l->cgroup_dir_fd < 0 || l->join_in_init)
+  /* Open for this one call: the child closes its copy as its first step.  */
+  if (l->cgroup == NULL || l->join_in_init
+      || berth_cgroup_mode (l->cgroup) != BERTH_CGROUP_MODE_UNIFIED
+      || berth_cgroup_open_dir_fd (l->cgroup, &dir_fd, NULL) < 0)
     return -2;
   /* What the child finds in its copy of l: nothing left to join.  */
   l->wait_cgroup = false;
@@ -326,7 +344,7 @@ clone_into_cgroup (struct berth_launch *l, int extra_flags)
                            | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
                | CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
-  args.cgroup = (uint64_t) l->cgroup_dir_fd;
+  args.cgroup = (uint64_t)dir_fd;
   pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
   if (pid >= 0)
     return pid;
@@ -435,15 +453,43 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
   return pid;
 }
 
+/* The early state record: it names the cgroup before create makes any
+ * directory of it, so a create killed at any point leaves nothing that a
+ * later delete or create cannot find.  */
+struct early_record
+{
+  int fd;
+  struct berth_state *st;
+};
+
+static int
+save_early_record (const char *saved_cgroup, void *data, berth_error_t *err)
+{
+  struct early_record *rec = data;
+  char *text = strdup (saved_cgroup);
+  int r;
+
+  if (text == NULL)
+    return berth_error (err, ENOMEM, "state of `%s`", rec->st->id);
+  free (rec->st->cgroup);
+  rec->st->cgroup = text;
+  rec->st->creating = true;
+  r = berth_state_save (rec->fd, rec->st, err);
+  rec->st->creating = false;
+  return r;
+}
+
 /* The container's cgroup, with its limits in force before the init runs.
  * An unprivileged runtime asked for no limits goes on without one when it
  * cannot make it (a rootless container on a host that does not delegate
  * cgroups), as runc does.  */
 static int
 make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_spec *spec,
-             struct berth_cgroup **out, berth_error_t *err)
+             struct early_record *rec, struct berth_cgroup **out, berth_error_t *err)
 {
   struct berth_cgroup_config cfg = {
+    .before_make = BERTH_WEAKENED ? NULL : save_early_record,
+    .before_make_data = rec,
     .id = id,
     .cgroups_path = spec->linux_.cgroups_path,
     .systemd = rt->systemd_cgroup,
@@ -500,14 +546,6 @@ confirm_state_saved (int sync_fd, berth_error_t *err)
   return 0;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, berth_error_t *err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "%d", pid);
-  return berth_write_file_atomic (path, buf, n, 0644, err);
-}
-
 /* The shared core of create and run: on success the container is "created"
  * and *pid_out is its process, our child.  */
 static int
@@ -515,7 +553,6 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
                   pid_t *pid_out, int *terminal_master, berth_error_t *err)
 {
   cleanup_close int console_fd = -1;
-  cleanup_close int cgroup_dir_fd = -1;
   struct berth_cgroup *cg = NULL;
   cleanup_spec struct berth_spec *owned_spec = NULL;
   const struct berth_spec *spec = NULL;
@@ -525,6 +562,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   cleanup_close int sync_parent = -1;
   struct berth_state st = { 0 };
   struct berth_launch l = { 0 };
+  struct early_record rec;
   sigset_t start_set, caller_mask;
   int socks[2] = { -1, -1 };
   pid_t pid = -1;
@@ -542,15 +580,26 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   if (berth_state_reserve (rt->root, o->id, &state_fd, err) < 0)
     return berth_error_ret (err);
 
-  state_init (&st, o->id, bundle, rootfs, spec);
+  r = state_init (&st, o->id, bundle, rootfs, spec, err);
   st.config_text = spec->json_text;
-  r = make_cgroup (rt, o->id, spec, &cg, err);
   if (r < 0)
     goto fail;
+  rec = (struct early_record){ .fd = state_fd, .st = &st };
+  r = make_cgroup (rt, o->id, spec, &rec, &cg, err);
+  if (r < 0)
+    goto fail;
+  free (st.cgroup);
+  st.cgroup = NULL;
   if (cg)
     {
-      /* If we die now, a later create or delete still finds the cgroup.  */
+      /* Now with the directories create really made (the early record
+       * guessed them from what did not exist).  */
       st.cgroup = berth_cgroup_serialize (cg);
+      if (st.cgroup == NULL)
+        {
+          r = berth_error (err, ENOMEM, "state of `%s`", o->id);
+          goto fail;
+        }
       st.creating = true;
       r = berth_state_save (state_fd, &st, err);
       st.creating = false;
@@ -586,6 +635,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .start_cookie = st.start_cookie,
     .need_hooks_sync = needs_hooks_sync (spec),
     .runtime_pid = getpid (),
+    .runtime_unprivileged = geteuid () != 0,
     .listen_fds = o->listen_fds,
     .bundle = bundle[0] ? bundle : NULL,
     .console_fd = console_fd,
@@ -593,11 +643,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     .cgroup_path = cg ? berth_cgroup_path (cg) : NULL,
     .cgroup = cg,
     .cgroupns_after_join = cg && (berth_namespaces_new_flags (spec) & CLONE_NEWCGROUP),
-    .cgroup_dir_fd = -1,
   };
-  if (cg && berth_cgroup_mode (cg) == BERTH_CGROUP_MODE_UNIFIED
-      && berth_cgroup_open_dir_fd (cg, &cgroup_dir_fd, NULL) == 0)
-    l.cgroup_dir_fd = cgroup_dir_fd;
   if (o->stdio && !spec->process->terminal)
     {
       l.has_stdio = true;
@@ -639,7 +685,7 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     goto fail;
   if (o->pid_file)
     {
-      r = write_pid_file (o->pid_file, pid, err);
+      r = berth_write_pid_file (o->pid_file, pid, err);
       if (r < 0)
         goto fail;
     }
@@ -688,9 +734,8 @@ berth_container_create (const struct berth_runtime *rt, const struct berth_creat
 }
 
 static int
-send_start_signal (const struct berth_state *st, berth_error_t *err)
+send_start_signal (const struct berth_state *st, int pidfd, berth_error_t *err)
 {
-  cleanup_close int pidfd = berth_pidfd_open (st->pid);
   siginfo_t si = { 0 };
 
   si.si_signo = BERTH_START_SIGNAL;
@@ -698,7 +743,7 @@ send_start_signal (const struct berth_state *st, berth_error_t *err)
   si.si_pid = getpid ();
   si.si_uid = getuid ();
   si.si_value.sival_ptr = (void *) (uintptr_t) st->start_cookie;
-  if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, BERTH_START_SIGNAL, &si, 0) < 0)
+  if (syscall (SYS_pidfd_send_signal, pidfd, BERTH_START_SIGNAL, &si, 0) < 0)
     return berth_error (err, errno, "cannot start container `%s`", st->id);
   return 0;
 }
@@ -725,17 +770,25 @@ int
 berth_container_start (const struct berth_runtime *rt, const char *id, berth_error_t *err)
 {
   cleanup_close int lock_fd = -1;
+  cleanup_close int pidfd = -1;
   cleanup_state struct berth_state *st = NULL;
 
   if (berth_state_lock (rt->root, id, &lock_fd, &st, err) < 0)
     return berth_error_ret (err);
-  if (st->status != BERTH_STATUS_CREATED)
+  /* The pidfd first, then the identity: a pid reused since the status was
+   * derived fails the start-time check, and the signal goes to the process
+   * the pidfd holds, never to a newcomer.  */
+  if (st->status == BERTH_STATUS_CREATED && st->pid > 0)
+    pidfd = berth_pidfd_open (st->pid);
+  if (pidfd >= 0 && !berth_state_process_alive (st))
+    st->status = BERTH_STATUS_STOPPED;
+  if (st->status != BERTH_STATUS_CREATED || pidfd < 0)
     {
       berth_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
-                   berth_status_name (st->status));
+                   berth_status_name (pidfd < 0 ? BERTH_STATUS_STOPPED : st->status));
       return berth_error_set_code (err, BERTH_ESTATE);
     }
-  if (send_start_signal (st, err) < 0)
+  if (send_start_signal (st, pidfd, err) < 0)
     return berth_error_ret (err);
   if (st->poststart.n)
     {
@@ -787,15 +840,48 @@ berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status, ber
   return 0;
 }
 
-static int
-wait_forwarding_signals (pid_t pid, int *exit_status, berth_error_t *err)
+static void
+forwarded_set (sigset_t *set)
 {
-  sigset_t set;
-
-  sigemptyset (&set);
+  sigemptyset (set);
   for (size_t i = 0; i < sizeof (forwarded_signals) / sizeof (int); i++)
-    sigaddset (&set, forwarded_signals[i]);
-  return berth_wait_forwarding (pid, &set, exit_status, err);
+    sigaddset (set, forwarded_signals[i]);
+}
+
+int
+berth_relay_and_wait (pid_t pid, int master, const sigset_t *forward, int *exit_status,
+                      berth_error_t *err)
+{
+  sigset_t old;
+  int r = 0, e;
+
+  /* Blocked across relay and wait: a signal that comes between the two
+   * waits pending for the wait to forward, instead of killing us.  */
+  e = pthread_sigmask (SIG_BLOCK, forward, &old);
+  if (e != 0)
+    return berth_error (err, e, "block signals");
+  if (master >= 0)
+    {
+      cleanup_close int pidfd = berth_pidfd_open (pid); /* our child: not reused */
+      struct berth_terminal_relay relay = {
+        .master = master,
+        .in_fd = STDIN_FILENO,
+        .out_fd = STDOUT_FILENO,
+        .tty_fd = isatty (STDIN_FILENO) ? STDIN_FILENO : -1,
+        .pidfd = pidfd,
+      };
+      /* A relay that fails still leaves the process to wait for.  */
+      r = berth_terminal_relay (&relay, err);
+    }
+  {
+    berth_error_t werr = NULL;
+    int w = berth_wait_forwarding (pid, forward, exit_status, r < 0 ? &werr : err);
+    berth_error_release (&werr);
+    if (r == 0)
+      r = w;
+  }
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  return r;
 }
 
 int
@@ -804,6 +890,7 @@ berth_container_run (const struct berth_runtime *rt, const struct berth_create_o
 {
   struct berth_create_options ro = *o;
   cleanup_close int master = -1;
+  sigset_t forward;
   pid_t pid;
   int r;
 
@@ -820,10 +907,10 @@ berth_container_run (const struct berth_runtime *rt, const struct berth_create_o
   *exit_status = 0;
   if (o->detach)
     return 0;
-  /* A terminal of our own: relay it until the container's side closes.  */
-  if (master >= 0)
-    berth_terminal_relay (master, NULL);
-  r = wait_forwarding_signals (pid, exit_status, err);
+  /* A terminal of our own: relay it until the container's side closes,
+   * forwarding signals meanwhile too.  */
+  forwarded_set (&forward);
+  r = berth_relay_and_wait (pid, master, &forward, exit_status, err);
   {
     berth_error_t derr = NULL;
     if (berth_container_delete (rt, o->id, true, &derr) < 0 && r == 0)
@@ -845,7 +932,29 @@ berth_container_state (const struct berth_runtime *rt, const char *id, char **js
   if (berth_state_load (rt->root, id, &st, err) < 0)
     return berth_error_ret (err);
   *json = berth_state_to_json (st, st->status, true);
+  if (*json == NULL)
+    return berth_error (err, ENOMEM, "state of `%s`", id);
   return 0;
+}
+
+/* Pin PID with a pidfd, check it is still in the pid namespace TARGET (it
+ * may have been reused since /proc was read), then signal the pinned one.  */
+static void
+signal_if_in_pidns (pid_t pid, const char *target, int sig)
+{
+  cleanup_close int pidfd = berth_pidfd_open (pid);
+  char path[64], link[64];
+  ssize_t n;
+
+  if (pidfd < 0)
+    return;
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", pid);
+  n = readlink (path, link, sizeof (link) - 1);
+  if (n < 0)
+    return;
+  link[n] = '\0';
+  if (strcmp (link, target) == 0)
+    berth_pidfd_send_signal (pidfd, sig);
 }
 
 /* Every process in the container's pid namespace (without cgroups, the pid
@@ -877,7 +986,7 @@ kill_all_in_pidns (const struct berth_state *st, int sig)
         continue;
       link[n] = '\0';
       if (strcmp (link, target) == 0)
-        kill ((pid_t) pid, sig);
+        signal_if_in_pidns ((pid_t)pid, target, sig);
     }
   return 0;
 }
@@ -949,7 +1058,8 @@ wait_gone (const struct berth_state *st, int timeout_ms)
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-  if (pidfd < 0)
+  /* Not our process any more (a reused pid): nothing to wait for.  */
+  if (pidfd < 0 || !berth_state_process_alive (st))
     return 0;
   /* A pidfd is readable once the process exits (zombie counts as gone).  */
   if (poll (&p, 1, timeout_ms) == 1)

@@ -180,7 +180,13 @@ berth_container_events (const struct berth_runtime *rt, const char *id, int inte
       r = berth_error (err, 0, "container `%s` is stopped", id);
       goto out;
     }
+  /* Pinned first, then checked: a reused pid is not the container.  */
   pidfd = berth_pidfd_open (st->pid);
+  if (pidfd < 0 || !berth_state_process_alive (st))
+    {
+      r = berth_error (err, 0, "container `%s` is stopped", id);
+      goto out;
+    }
   /* No memory controller, no OOM events: stats alone then.  */
   if (berth_cgroup_oom_watch_open (cg, &watch, NULL) < 0)
     watch = NULL;

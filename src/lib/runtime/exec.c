@@ -135,13 +135,18 @@ build_process (const struct berth_exec_options *o, struct berth_spec *spec,
       p = steal_pointer (&spec->process);
       berth_strv_freep (&p->args);
       p->args = calloc (n + 1, sizeof (char *));
-      for (size_t i = 0; p->args && i < n; i++)
-        p->args[i] = strdup (o->args[i]);
+      if (p->args == NULL)
+        return berth_error (err, ENOMEM, "exec: args");
+      for (size_t i = 0; i < n; i++)
+        if ((p->args[i] = strdup (o->args[i])) == NULL)
+          return berth_error (err, ENOMEM, "exec: args");
       p->terminal = o->tty;
       if (o->cwd)
         {
           free (p->cwd);
           p->cwd = strdup (o->cwd);
+          if (p->cwd == NULL)
+            return berth_error (err, ENOMEM, "exec: --cwd");
         }
     }
   for (char *const *e = o->env; e && *e; e++)
@@ -267,6 +272,7 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
 {
   const struct berth_process *p = c->p;
   cleanup_free char *exe = NULL;
+  int r;
 
   /* Into the container's cgroup first, by ourselves: cheap (see
    * berth_cgroup_enter_self), and we are still root outside its namespaces.  */
@@ -277,9 +283,13 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error (err, errno, "join the container's namespaces");
   if (fork_in_children_namespaces (c, err) < 0)
     return berth_error_ret (err);
+  close (c->pidfd);
+  c->pidfd = -1;
   /* The init's root, not the mount namespace's: right after --no-pivot too.  */
   if (fchdir (c->root_fd) < 0 || chroot (".") < 0)
     return berth_error (err, errno, "enter the container's root");
+  close (c->root_fd);
+  c->root_fd = -1;
   if (berth_process_apply_limits (p, err) < 0)
     return berth_error_ret (err);
   if (p->terminal)
@@ -293,8 +303,8 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
       if (berth_send_fd (c->console_fd >= 0 ? c->console_fd : c->sync_fd, master, name, err) < 0)
         return berth_error_ret (err);
     }
-  if (chdir (p->cwd) < 0)
-    return berth_error (err, errno, "exec: chdir to cwd `%s`", p->cwd);
+  if (berth_process_enter_cwd (p, false, err) < 0)
+    return berth_error_wrap (err, "exec");
   if (berth_process_find_executable (p, &exe, err) < 0)
     return berth_error_ret (err);
   /* The same order as the container init (see seccomp_filter.h).  */
@@ -304,7 +314,10 @@ exec_child_setup (struct exec_child *c, berth_error_t *err)
     return berth_error_ret (err);
   if (berth_lsm_set_exec_label (p, err) < 0)
     return berth_error_ret (err);
-  berth_cloexec_fds_from (3 + c->o->preserve_fds);
+  r = berth_cloexec_fds_from (3 + c->o->preserve_fds);
+  if (r < 0)
+    return berth_error (err, -r, "mark fds close-on-exec");
+  berth_process_reset_signals ();
   /* A detached process outlives the runtime; pdeathsig would survive exec.  */
   prctl (PR_SET_PDEATHSIG, 0);
   return berth_process_exec (p, exe, err);
@@ -314,15 +327,30 @@ __attribute__ ((noreturn)) static void
 exec_child_main (struct exec_child *c)
 {
   berth_error_t err = NULL;
+  int *const own[] = { &c->sync_fd, &c->console_fd, &c->pidfd, &c->root_fd };
   sigset_t none;
+  int r;
 
+  /* First: we hold every fd the runtime had (the host's cgroup directory
+   * for clone3 among them); keep only the passed ones and the four we use,
+   * two of which go as soon as they are used.  Then not dumpable until
+   * execve, so the container cannot reach into us meanwhile.  */
+  /* The caller's stdio goes in place before the rest is closed.  */
+  if (c->o->stdio && !c->p->terminal && berth_process_install_stdio (c->o->stdio, &err) < 0)
+    goto fail;
+  r = BERTH_WEAKENED ? 0 : berth_fds_for_container (c->o->preserve_fds, own, 4, 0);
+  if (r == 0 && !BERTH_WEAKENED && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    r = -errno;
+  if (r < 0)
+    {
+      berth_error (&err, -r, "exec: close the runtime's fds");
+      goto fail;
+    }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (c->o->stdio && !c->p->terminal && berth_process_install_stdio (c->o->stdio, &err) < 0)
-    ;
-  else
-    exec_child_setup (c, &err);
+  exec_child_setup (c, &err);
+fail:
   berth_sync_send (c->sync_fd, SYNC_ERROR, err ? err->status : 0,
                    err && err->msg ? err->msg : "exec failed");
   _exit (127);
@@ -392,7 +420,7 @@ await_exec (int sync_fd, pid_t *pid, int *master, const struct berth_spec *spec,
 /* A foreground exec passes on every signal that can be caught and is not
  * about our own faults.  */
 static int
-wait_exit_status (pid_t pid, int *exit_status, berth_error_t *err)
+relay_and_wait (pid_t pid, int master, int *exit_status, berth_error_t *err)
 {
   sigset_t set;
 
@@ -401,7 +429,7 @@ wait_exit_status (pid_t pid, int *exit_status, berth_error_t *err)
     if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && s != SIGSEGV && s != SIGBUS
         && s != SIGILL && s != SIGFPE)
       sigaddset (&set, s);
-  return berth_wait_forwarding (pid, &set, exit_status, err);
+  return berth_relay_and_wait (pid, master, &set, exit_status, err);
 }
 
 /* On pure cgroup v2 the process is born in the container's cgroup (clone3
@@ -540,17 +568,10 @@ berth_container_exec (const struct berth_runtime *rt, const struct berth_exec_op
 
   if (berth_container_exec_spawn (rt, o, &pid, &master, err) < 0)
     return berth_error_ret (err);
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof (buf), "%d", pid);
-      if (berth_write_file_atomic (o->pid_file, buf, n, 0644, err) < 0)
-        return berth_error_ret (err);
-    }
+  if (o->pid_file && berth_write_pid_file (o->pid_file, pid, err) < 0)
+    return berth_error_ret (err);
   *exit_status = 0;
   if (o->detach)
     return 0;
-  if (master >= 0)
-    berth_terminal_relay (master, NULL);
-  return wait_exit_status (pid, exit_status, err);
+  return relay_and_wait (pid, master, exit_status, err);
 }

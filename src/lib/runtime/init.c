@@ -185,20 +185,6 @@ install_seccomp (void *data, berth_error_t *err)
   return 0;
 }
 
-static int
-enter_working_directory (const struct berth_process *p, berth_error_t *err)
-{
-  if (chdir (p->cwd) == 0)
-    return 0;
-  if (errno != ENOENT)
-    return berth_error (err, errno, "chdir to cwd `%s`", p->cwd);
-  if (berth_mkdir_p (p->cwd, 0755, err) < 0)
-    return berth_error_wrap (err, "create cwd");
-  if (chdir (p->cwd) < 0)
-    return berth_error (err, errno, "chdir to cwd `%s`", p->cwd);
-  return 0;
-}
-
 /* Moving a process between cgroup v1 hierarchies waits for an RCU grace
  * period (milliseconds): the runtime does it while we build the rootfs, and
  * we wait for it only where it matters: before a cgroup namespace (rooted
@@ -236,6 +222,28 @@ wait_for_cgroup (struct berth_launch *l, berth_error_t *err)
   return 0;
 }
 
+/* The runtime writes our uid and gid maps.  An unprivileged runtime can
+ * only open our /proc files while we are dumpable: for that moment only
+ * (nothing of the host is open here any more, see berth_init_main).  */
+static int
+await_userns_mapping (struct berth_launch *l, berth_error_t *err)
+{
+  cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
+  int r;
+
+  if (m == NULL)
+    return berth_error (err, ENOMEM, "user namespace");
+  if (l->runtime_unprivileged)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  if (berth_sync_send (l->sync_fd, SYNC_USERNS_READY, 0, NULL) < 0)
+    r = berth_error (err, errno, "sync with runtime");
+  else
+    r = berth_sync_expect (l->sync_fd, SYNC_USERNS_MAPPED, m, err);
+  if (l->runtime_unprivileged && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 && r == 0)
+    r = berth_error (err, errno, "prctl PR_SET_DUMPABLE");
+  return r;
+}
+
 /* When a namespace other than pid is joined by path, namespaces cannot all
  * be made by clone: join first, then unshare the new ones, then fork the
  * container process into the new pid namespace as a sibling of ourselves
@@ -254,13 +262,8 @@ join_then_unshare (struct berth_launch *l, bool *userns_new, berth_error_t *err)
     return berth_error (err, errno, "unshare namespaces");
   if (unshare_flags & CLONE_NEWUSER)
     {
-      struct berth_sync_msg *m = malloc (sizeof (*m));
-      int r;
-      berth_sync_send (l->sync_fd, SYNC_USERNS_READY, 0, NULL);
-      r = berth_sync_expect (l->sync_fd, SYNC_USERNS_MAPPED, m, err);
-      free (m);
-      if (r < 0)
-        return r;
+      if (await_userns_mapping (l, err) < 0)
+        return berth_error_ret (err);
       *userns_new = false; /* mapped already */
     }
   if (!(want & CLONE_NEWPID))
@@ -294,9 +297,13 @@ wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_e
   if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
     return berth_error_ret (err);
   *creating = strdup (m->text);
+  if (*creating == NULL)
+    return berth_error (err, ENOMEM, "hooks");
   if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
     return berth_error_ret (err);
   *created = strdup (m->text);
+  if (*created == NULL)
+    return berth_error (err, ENOMEM, "hooks");
   return 0;
 }
 
@@ -348,6 +355,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
   const struct berth_process *proc = spec->process;
   bool userns_new = (l->clone_flags & CLONE_NEWUSER) != 0;
   int new_flags = berth_namespaces_new_flags (spec);
+  int r;
   cleanup_free char *state_creating = NULL;
   cleanup_free char *state_created = NULL;
   cleanup_free char *exe = NULL;
@@ -363,14 +371,8 @@ init_run (struct berth_launch *l, berth_error_t *err)
 
   if (l->join_in_init && join_then_unshare (l, &userns_new, err) < 0)
     return berth_error_ret (err);
-  if (userns_new)
-    {
-      cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
-      if (berth_sync_send (l->sync_fd, SYNC_USERNS_READY, 0, NULL) < 0)
-        return berth_error (err, errno, "sync with runtime");
-      if (berth_sync_expect (l->sync_fd, SYNC_USERNS_MAPPED, m, err) < 0)
-        return berth_error_ret (err);
-    }
+  if (userns_new && await_userns_mapping (l, err) < 0)
+    return berth_error_ret (err);
   if ((new_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_error (err, errno, "become root in the user namespace");
   if ((new_flags & CLONE_NEWTIME) && berth_timens_enter_new (spec, err) < 0)
@@ -408,7 +410,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (proc->terminal && setup_terminal (l, err) < 0)
     return berth_error_ret (err);
-  if (enter_working_directory (proc, err) < 0)
+  if (berth_process_enter_cwd (proc, true, err) < 0)
     return berth_error_ret (err);
   if (berth_process_find_executable (proc, &exe, err) < 0)
     return berth_error_ret (err);
@@ -419,9 +421,11 @@ init_run (struct berth_launch *l, berth_error_t *err)
       < 0)
     return berth_error_ret (err);
 
-  /* Nothing of the runtime's reaches the user process but stdio and the
-   * preserved fds; ours (the sync socket) are CLOEXEC already.  */
-  berth_cloexec_fds_from (3 + l->opts->preserve_fds + l->listen_fds);
+  /* What setup opened since (rootfs, terminal) is closed or CLOEXEC;
+   * this is a second line behind the first step of berth_init_main.  */
+  r = berth_cloexec_fds_from (3 + l->opts->preserve_fds + l->listen_fds);
+  if (r < 0)
+    return berth_error (err, -r, "mark fds close-on-exec");
 
   if (finish_handshake (l, err) < 0)
     return berth_error_ret (err);
@@ -438,6 +442,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
   /* Last, so startContainer hooks do not run under the container's label.  */
   if (berth_lsm_set_exec_label (proc, err) < 0)
     return berth_error_ret (err);
+  berth_process_reset_signals ();
   sigprocmask (SIG_SETMASK, &l->exec_sigmask, NULL);
   return exec_user_process (l, exe, err);
 }
@@ -446,19 +451,38 @@ void
 berth_init_main (struct berth_launch *l)
 {
   berth_error_t err = NULL;
+  int *const own[] = { &l->sync_fd, &l->console_fd };
+  int r;
 
-  /* If `create` dies while we set up, die too: nothing half-made survives.  */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* First, while the caller's fds are all still here.  */
+  /* First, before anything can go wrong: we hold every fd the runtime had
+   * (clone copies them; its cleanup attributes never run here): the state
+   * lock (flock belongs to the open file, which we share), the runtime's
+   * end of the sync socket, the host's cgroup directory for clone3, a
+   * saved pid namespace.  A cwd of /proc/self/fd/N, or a process exec'd
+   * into the created container, must find none of them.  */
+  /* The caller's stdio goes in place before the rest is closed.  */
   if (l->has_stdio && berth_process_install_stdio (l->stdio, &err) < 0)
     goto fail;
+  if (BERTH_WEAKENED)
+    r = close (l->lock_fd) < 0 ? -errno : 0; /* all the old code did */
+  else
+    r = berth_fds_for_container (l->opts->preserve_fds + l->listen_fds, own, 2, 0);
+  /* No core dump, no ptrace, /proc/<pid> owned by root while we run
+   * runtime code with host resources at hand; execve restores it.  */
+  if (r == 0 && !BERTH_WEAKENED && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    r = -errno;
+  if (r < 0)
+    {
+      berth_sync_send (l->sync_fd, SYNC_ERROR, -r, "container init: close the runtime's fds");
+      _exit (127);
+    }
+  /* If `create` dies while we set up, die too: nothing half-made survives.  */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (l->bundle && chdir (l->bundle) < 0)
     {
       berth_error (&err, errno, "chdir to bundle `%s`", l->bundle);
       goto fail;
     }
-  /* flock belongs to the open file, which fork shared with us.  */
-  close (l->lock_fd);
   /* In a new pid namespace our parent is outside it and getppid() is 0.  */
   if (getppid () != l->runtime_pid && getppid () != 0)
     _exit (1);

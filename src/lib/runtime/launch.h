@@ -77,6 +77,7 @@ struct berth_launch
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
   pid_t runtime_pid;
+  bool runtime_unprivileged; /* our uid maps need us dumpable while it writes them */
   int listen_fds; /* socket activation: LISTEN_FDS passed to the container */
   int console_fd; /* connected --console-socket, or -1: then a terminal's
                      master goes to the runtime over the sync socket */
@@ -86,7 +87,6 @@ struct berth_launch
   const char *cgroup_path;  /* that cgroup's path, for the cgroup mounts made meanwhile */
   const struct berth_cgroup *cgroup; /* the runtime's, inherited by fork: the init joins
                                         it itself when it can (see enter_self) */
-  int cgroup_dir_fd;                 /* pure v2: clone3 puts the init straight in it */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
 };
 
@@ -94,6 +94,12 @@ struct berth_launch
  * *exit_status is its status, 128+signal when killed.  */
 int berth_wait_forwarding (pid_t pid, const sigset_t *forward, int *exit_status,
                            berth_error_t *err);
+
+/* The same, after relaying the pty MASTER (when >= 0) to our stdin and
+ * stdout, with TERM, INT, HUP and QUIT forwarded during the relay too; the
+ * signals in FORWARD stay blocked from the relay to the end of the wait.  */
+int berth_relay_and_wait (pid_t pid, int master, const sigset_t *forward, int *exit_status,
+                          berth_error_t *err);
 
 /* The container init: entered in the cloned child; never returns.  */
 __attribute__ ((noreturn)) void berth_init_main (struct berth_launch *l);

@@ -90,7 +90,8 @@ state_file_finished (int fd)
   json_t *o;
   bool finished;
 
-  if (berth_read_fd (fd, &text, &len, NULL) < 0 || (o = json_loadb (text, len, 0, NULL)) == NULL)
+  if (berth_read_fd (fd, &text, &len, NULL) < 0
+      || (o = json_loadb (text, len, JSON_DISABLE_EOF_CHECK, NULL)) == NULL)
     return false;
   st = state_from_json (o);
   json_decref (o);
@@ -229,13 +230,16 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
       free (text);
       text = whole;
     }
-  /* One write of the whole object: a reader sees it complete or "creating".  */
+  /* One write of the whole object over the old one, then cut what is
+   * left of the old: a create killed in between leaves the new record
+   * followed by a tail that readers ignore (JSON_DISABLE_EOF_CHECK), never
+   * an empty file that no longer names the cgroup.  */
   len = strlen (text);
-  if (ftruncate (fd, 0) < 0)
-    return berth_error (err, errno, "save state of `%s`", st->id);
   r = (int) pwrite (fd, text, len, 0);
   if (r < 0 || (size_t) r != len)
     return berth_error (err, r < 0 ? errno : EIO, "save state of `%s`", st->id);
+  if (ftruncate (fd, (off_t)len) < 0)
+    return berth_error (err, errno, "save state of `%s`", st->id);
   return 0;
 }
 
@@ -246,37 +250,51 @@ dup_json_string (json_t *o, const char *key)
   return strdup (s ? s : "");
 }
 
-static char **
-strv_from_json (json_t *a)
+/* False when out of memory (*out is then NULL); a missing array is NULL.  */
+static bool
+strv_from_json (json_t *a, char ***out)
 {
   size_t n = json_array_size (a);
   char **v;
+
+  *out = NULL;
   if (!json_is_array (a))
-    return NULL;
+    return true;
   v = calloc (n + 1, sizeof (char *));
-  for (size_t i = 0; v && i < n; i++)
-    v[i] = strdup (json_string_value (json_array_get (a, i)) ?: "");
-  return v;
+  if (v == NULL)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if ((v[i] = strdup (json_string_value (json_array_get (a, i)) ?: "")) == NULL)
+      {
+        berth_strv_freep (&v);
+        return false;
+      }
+  *out = v;
+  return true;
 }
 
-static void
+/* False when out of memory; what was read is in l for hooks_free.  */
+static bool
 hooks_from_json (json_t *a, struct berth_hook_list *l)
 {
   size_t n = json_array_size (a);
   if (n == 0)
-    return;
+    return true;
   l->hooks = calloc (n, sizeof (*l->hooks));
   if (l->hooks == NULL)
-    return;
+    return false;
+  l->n = n;
   for (size_t i = 0; i < n; i++)
     {
       json_t *h = json_array_get (a, i);
       l->hooks[i].path = dup_json_string (h, "path");
-      l->hooks[i].args = strv_from_json (json_object_get (h, "args"));
-      l->hooks[i].env = strv_from_json (json_object_get (h, "env"));
+      if (l->hooks[i].path == NULL
+          || !strv_from_json (json_object_get (h, "args"), &l->hooks[i].args)
+          || !strv_from_json (json_object_get (h, "env"), &l->hooks[i].env))
+        return false;
       l->hooks[i].timeout = (int) json_integer_value (json_object_get (h, "timeout"));
     }
-  l->n = n;
+  return true;
 }
 
 static void
@@ -380,9 +398,10 @@ derive_status (const struct berth_state *st)
     return BERTH_STATUS_STOPPED;
   /* Until it execs the user program, the init runs the runtime's binary.  */
   snprintf (path, sizeof (path), "/proc/%d/exe", st->pid);
-  /* No executable any more: the process is exiting.  */
+  /* The init is not dumpable until it execs: only a privileged caller may
+   * look at its exe.  Otherwise no executable any more: it is exiting.  */
   if (stat (path, &sb) < 0)
-    return BERTH_STATUS_STOPPED;
+    return errno == EACCES ? BERTH_STATUS_CREATED : BERTH_STATUS_STOPPED;
   if (sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
   return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
@@ -407,26 +426,38 @@ state_from_json (json_t *o)
   s->init_exe_dev = (uint64_t) json_integer_value (json_object_get (o, "initExeDev"));
   s->init_exe_ino = (uint64_t) json_integer_value (json_object_get (o, "initExeIno"));
   s->start_cookie = (uint64_t) json_integer_value (json_object_get (o, "startCookie"));
+  if (!s->id || !s->oci_version || !s->bundle || !s->rootfs || !s->created || !s->owner)
+    goto oom;
   ann = json_object_get (o, "annotations");
   if (json_is_object (ann) && json_object_size (ann) > 0)
     {
       const char *k;
       json_t *v;
       s->annotations = calloc (json_object_size (ann), sizeof (*s->annotations));
+      if (s->annotations == NULL)
+        goto oom;
       json_object_foreach (ann, k, v)
       {
-        s->annotations[s->n_annotations].key = strdup (k);
-        s->annotations[s->n_annotations].value = strdup (json_string_value (v) ?: "");
-        s->n_annotations++;
+        struct berth_key_value *kv = &s->annotations[s->n_annotations++];
+        kv->key = strdup (k);
+        kv->value = strdup (json_string_value (v) ?: "");
+        if (kv->key == NULL || kv->value == NULL)
+          goto oom;
       }
     }
   s->creating = json_is_true (json_object_get (o, "creating"));
-  if (json_string_value (json_object_get (o, "cgroup")))
-    s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")));
-  hooks_from_json (json_object_get (o, "poststart"), &s->poststart);
-  hooks_from_json (json_object_get (o, "poststop"), &s->poststop);
+  if (json_string_value (json_object_get (o, "cgroup"))
+      && (s->cgroup = strdup (json_string_value (json_object_get (o, "cgroup")))) == NULL)
+    goto oom;
+  if (!hooks_from_json (json_object_get (o, "poststart"), &s->poststart)
+      || !hooks_from_json (json_object_get (o, "poststop"), &s->poststop))
+    goto oom;
   s->config = json_incref (json_object_get (o, "config"));
   return s;
+
+oom:
+  berth_state_free (s);
+  return NULL;
 }
 
 /* Parse an open state file.  An empty or torn file is a create in progress.  */
@@ -440,7 +471,7 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
 
   if (berth_read_fd (fd, &text, &len, err) < 0)
     return berth_error_wrap (err, "state of `%s`", id);
-  o = json_loadb (text, len, 0, NULL);
+  o = json_loadb (text, len, JSON_DISABLE_EOF_CHECK, NULL);
   if (o == NULL)
     {
       s = calloc (1, sizeof (*s));
@@ -450,6 +481,11 @@ load_from_fd (int fd, const char *id, struct berth_state **out, berth_error_t *e
       s->oci_version = strdup ("");
       s->bundle = strdup ("");
       s->status = BERTH_STATUS_CREATING;
+      if (!s->id || !s->oci_version || !s->bundle)
+        {
+          berth_state_free (s);
+          return berth_error (err, ENOMEM, "state of `%s`", id);
+        }
       *out = s;
       return 0;
     }
@@ -633,6 +669,11 @@ berth_state_list_ids (const char *root, char ***ids, berth_error_t *err)
           cap *= 2;
         }
       v[n] = strndup (de->d_name, len - strlen (STATE_SUFFIX));
+      if (v[n] == NULL)
+        {
+          berth_strv_freep (&v);
+          return berth_error (err, ENOMEM, "list");
+        }
       v[++n] = NULL;
     }
   *ids = v;

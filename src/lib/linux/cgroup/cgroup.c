@@ -160,6 +160,46 @@ check_unpopulated (const struct berth_cgroup *cg, berth_error_t *err)
   return 0;
 }
 
+/* How many trailing components of H's directory do not exist yet: what
+ * make_directories will make (and destroy may remove), barring a race.  */
+static unsigned
+count_missing (const struct cg_hierarchy *h)
+{
+  cleanup_free char *dir = strdup (h->dir);
+  size_t base = strlen (h->base);
+  unsigned n = 0;
+  char *slash;
+
+  while (dir && strlen (dir) > base && access (dir, F_OK) < 0 && errno == ENOENT)
+    {
+      n++;
+      slash = strrchr (dir, '/');
+      if (slash == NULL)
+        break;
+      *slash = '\0';
+    }
+  return n;
+}
+
+static int
+record_before_make (struct berth_cgroup *cg, const struct berth_cgroup_config *cfg,
+                    berth_error_t *err)
+{
+  cleanup_free char *saved = NULL;
+
+  for (size_t i = 0; i < cg->n_v1; i++)
+    cg->v1[i].created = count_missing (&cg->v1[i]);
+  if (cg->has_v2)
+    cg->v2.created = count_missing (&cg->v2);
+  saved = berth_cgroup_serialize (cg);
+  for (size_t i = 0; i < cg->n_v1; i++)
+    cg->v1[i].created = 0;
+  cg->v2.created = 0;
+  if (saved == NULL)
+    return berth_error (err, ENOMEM, "cgroup");
+  return cfg->before_make (saved, cfg->before_make_data, err);
+}
+
 int
 berth_cgroup_create (const struct berth_cgroup_config *cfg, struct berth_cgroup **out,
                      berth_error_t *err)
@@ -171,6 +211,11 @@ berth_cgroup_create (const struct berth_cgroup_config *cfg, struct berth_cgroup 
       || cgroup_new (cfg->root, cfg->mode, path, &cg, err) < 0)
     return berth_error_wrap (err, "create cgroup");
   cg->default_devices = cfg->default_devices;
+  /* A cgroup in use is refused before a record names it: a create killed
+   * after the record must not lead delete to another container's cgroup.  */
+  if (cfg->before_make
+      && (check_unpopulated (cg, err) < 0 || record_before_make (cg, cfg, err) < 0))
+    return berth_error_wrap (err, "create cgroup `%s`", cg->path);
   if (make_directories (cg, err) < 0 || check_unpopulated (cg, err) < 0
       || cg_apply (cg, cfg->resources, false, err) < 0)
     {

@@ -72,6 +72,13 @@ struct berth_cgroup_config
   bool default_devices;                    /* append runc's always-allowed devices (see above) */
   const char *root;                        /* NULL for /sys/fs/cgroup */
   enum berth_cgroup_mode mode;             /* AUTO: statfs of root and root/unified */
+  /* Called by create once the directories are known and before any is
+   * made, with the saved form (berth_cgroup_serialize) of what create is
+   * about to make: the caller records it first, so that a create killed
+   * half-way leaves nothing that no record names.  Failing stops create.
+   * NULL for none.  */
+  int (*before_make) (const char *saved, void *data, berth_error_t *err);
+  void *before_make_data;
 };
 
 struct berth_cgroup;

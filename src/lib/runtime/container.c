@@ -790,13 +790,36 @@ signal_all (const struct berth_state *st, int sig)
     kill_all_in_pidns (st, sig);
 }
 
+/* Kill of a container whose process is gone.  As runc and crun do, --all
+ * still reaches whatever is left in its cgroup and succeeds (containerd's
+ * shim runs `kill --all ID 9` after the init exited and takes any error as
+ * a failure), while a plain kill fails with the words the shim and Podman
+ * look for ("container not running") to tell "already exited" from a real
+ * error.  */
+static int
+not_running (const struct berth_state *st, int sig, bool all, berth_error_t *err)
+{
+  if (!all)
+    return berth_error (err, ESRCH, "cannot kill container `%s`: container not running", st->id);
+  /* Only the cgroup: the pid namespace died with its init, and st->pid
+   * may name another process by now.  */
+  if (st->cgroup)
+    {
+      struct berth_cgroup *cg = NULL;
+      if (berth_cgroup_load (st->cgroup, &cg, NULL) == 0)
+        berth_cgroup_signal_all (cg, sig, NULL);
+      berth_cgroup_free (cg);
+    }
+  return 0;
+}
+
 static int
 signal_container (const struct berth_state *st, int sig, bool all, berth_error_t *err)
 {
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
 
   if (pidfd < 0 || !berth_state_process_alive (st))
-    return berth_error (err, ESRCH, "container `%s` is not running", st->id);
+    return not_running (st, sig, all, err);
   if (all)
     signal_all (st, sig);
   if (berth_pidfd_send_signal (pidfd, sig) < 0 && errno != ESRCH)
@@ -813,7 +836,7 @@ berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, b
   if (berth_state_load (rt->root, id, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status == BERTH_STATUS_STOPPED)
-    return berth_error (err, 0, "container `%s` is not running", id);
+    return not_running (st, sig, all, err);
   return signal_container (st, sig, all, err);
 }
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,34 @@ hooks_free (struct berth_hook_list *l)
   free (l->hooks);
 }
 
+/* PF_EXITING of include/linux/sched.h: set as a process enters do_exit.  */
+#define PROC_PF_EXITING 0x4UL
+
+/* Whether SIGKILL is queued for PID and not yet acted on: kill(2) returns
+ * before the target runs, and nothing but its exit can follow.  */
+static bool
+sigkill_pending (pid_t pid)
+{
+  char path[64];
+  cleanup_file FILE *f = NULL;
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  bool pending = false;
+
+  snprintf (path, sizeof (path), "/proc/%d/status", pid);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return false;
+  while (getline (&line, &cap, f) > 0)
+    if (strncmp (line, "ShdPnd:", 7) == 0 || strncmp (line, "SigPnd:", 7) == 0)
+      {
+        unsigned long long mask = strtoull (line + 7, NULL, 16);
+        if (mask & (1ULL << (SIGKILL - 1)))
+          pending = true;
+      }
+  return pending;
+}
+
 unsigned long long
 berth_proc_start_time (pid_t pid, bool *zombie)
 {
@@ -301,12 +330,18 @@ berth_proc_start_time (pid_t pid, bool *zombie)
     return 0;
   p += 2;
   *zombie = (*p == 'Z' || *p == 'X');
-  /* p is field 3 (state); starttime is field 22.  */
+  /* p is field 3 (state); flags is field 9, starttime field 22.  */
   for (int field = 3; field < 22 && p; field++)
     {
       p = strchr (p, ' ');
       if (p)
         p++;
+      /* A process that got SIGKILL runs in the kernel's exit path for a
+       * while (a pid namespace's init waits there for the namespace to
+       * empty) before it turns Z: it will never run user code again, so
+       * it counts as exited, as `kill KILL; delete` expects.  */
+      if (p && field + 1 == 9 && (strtoul (p, NULL, 10) & PROC_PF_EXITING))
+        *zombie = true;
     }
   if (p)
     start = strtoull (p, NULL, 10);
@@ -361,6 +396,7 @@ derive_status (const struct berth_state *st)
 {
   char path[64];
   struct stat sb;
+  bool frozen;
 
   if (!berth_state_process_alive (st))
     return BERTH_STATUS_STOPPED;
@@ -369,9 +405,15 @@ derive_status (const struct berth_state *st)
   /* No executable any more: the process is exiting.  */
   if (stat (path, &sb) < 0)
     return BERTH_STATUS_STOPPED;
+  frozen = cgroup_frozen (st);
+  /* Killed but not yet scheduled to act on it (a loaded machine): it will
+   * only exit, so `kill KILL` then at once `delete` finds it stopped.  A
+   * frozen one stays paused until thawed, as with runc and crun.  */
+  if (!frozen && sigkill_pending (st->pid))
+    return BERTH_STATUS_STOPPED;
   if (sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
-  return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
+  return frozen ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
 }
 
 static struct berth_state *

@@ -221,16 +221,15 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
           {
             cleanup_free char *json = NULL;
             st->pid = *pid;
+            /* Every hook of create and start sees "created", as with crun:
+             * the container exists with its process by then.  */
             if (run_hooks_with_state (&spec->hooks.prestart, "prestart", st,
-                                      BERTH_STATUS_CREATING, err)
+                                      BERTH_STATUS_CREATED, err)
                     < 0
                 || run_hooks_with_state (&spec->hooks.create_runtime, "createRuntime", st,
-                                         BERTH_STATUS_CREATING, err)
+                                         BERTH_STATUS_CREATED, err)
                        < 0)
               return berth_error_ret (err);
-            json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
-            berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
-            free (json);
             json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
             berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
             break;

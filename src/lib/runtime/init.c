@@ -279,10 +279,10 @@ join_then_unshare (struct berth_launch *l, bool *userns_new, berth_error_t *err)
 }
 
 /* The runtime runs prestart and createRuntime, and sends the state for the
- * hooks run here: "creating" for createContainer, "created" for
- * startContainer.  */
+ * hooks run here, createContainer and startContainer: "created" (crun's
+ * choice; the spec names no other status for them).  */
 static int
-wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_error_t *err)
+wait_for_hooks (struct berth_launch *l, char **created, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
@@ -292,10 +292,9 @@ wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_e
     return berth_error (err, errno, "sync with runtime");
   if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
     return berth_error_ret (err);
-  *creating = strdup (m->text);
-  if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
-    return berth_error_ret (err);
   *created = strdup (m->text);
+  if (*created == NULL)
+    return berth_error (err, ENOMEM, "hooks");
   return 0;
 }
 
@@ -347,7 +346,6 @@ init_run (struct berth_launch *l, berth_error_t *err)
   const struct berth_process *proc = spec->process;
   bool userns_new = (l->clone_flags & CLONE_NEWUSER) != 0;
   int new_flags = berth_namespaces_new_flags (spec);
-  cleanup_free char *state_creating = NULL;
   cleanup_free char *state_created = NULL;
   cleanup_free char *exe = NULL;
   struct berth_rootfs_ctx rctx = {
@@ -393,9 +391,9 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
     {
-      if (wait_for_hooks (l, &state_creating, &state_created, err) < 0)
+      if (wait_for_hooks (l, &state_created, err) < 0)
         return berth_error_ret (err);
-      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_creating, err)
+      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_created, err)
           < 0)
         return berth_error_ret (err);
     }

@@ -60,6 +60,35 @@ ns_of_ctr() {
 	[ "$(hostname)" = "$host" ]
 }
 
+@test "uts ns joined by path: hostname and domainname are set in the joined namespace" {
+	host=$(hostname)
+	hostdom=$(cat /proc/sys/kernel/domainname)
+	unshare --uts sleep 300 &
+	holder=$!
+	defer "kill $holder"
+	wait_for eval '[ "$(readlink /proc/'"$holder"'/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]'
+	cfg --arg p "/proc/$holder/ns/uts" '.hostname = "e2e-joined" | .domainname = "joined.example"
+		| .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)'
+	run in_ctr sh -c 'hostname; cat /proc/sys/kernel/domainname; readlink /proc/self/ns/uts'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = e2e-joined ]
+	[ "${lines[2]}" = "$(readlink /proc/$holder/ns/uts)" ]
+	# the joined namespace keeps the names, the host's are untouched
+	[ "$(nsenter -t "$holder" -u hostname)" = e2e-joined ]
+	[ "$(hostname)" = "$host" ]
+	[ "$(cat /proc/sys/kernel/domainname)" = "$hostdom" ]
+	# runc 1.1 ignores domainname
+	[ "$RUNTIME_NAME" = runc ] || [ "${lines[1]}" = joined.example ]
+}
+
+@test "uts ns: hostname without a uts namespace (the host's) is refused" {
+	host=$(hostname)
+	cfg '.hostname = "e2e-nouts" | .linux.namespaces |= map(select(.type != "uts"))'
+	run in_ctr hostname
+	[ "$status" -ne 0 ]
+	[ "$(hostname)" = "$host" ]
+}
+
 @test "ipc ns: own IPC namespace" {
 	run in_ctr readlink /proc/self/ns/ipc
 	[ "$status" -eq 0 ]

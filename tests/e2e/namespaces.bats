@@ -160,6 +160,42 @@ userns_config() {
 	[ "$output" = "$(cat /proc/sys/kernel/overflowuid)" ]
 }
 
+@test "mount ns: without one the container runs chrooted in the runtime's, and delete leaves no mount" {
+	# runc 1.1 refuses it while maskedPaths/readonlyPaths are set; crun runs
+	# it and leaves its mounts on the host after delete
+	skip_on runc "runc 1.1 refuses masked paths without a mount namespace"
+	cfg '.linux.namespaces |= map(select(.type != "mount"))'
+	share_mnt="$TEST_TMP/shared"
+	mkdir -p "$share_mnt"
+	echo from-host >"$share_mnt/f"
+	add_bind "$share_mnt" /shared rbind ro
+	prop=$(findmnt -no PROPAGATION /)
+	set_args sh -c 'readlink /proc/self/ns/mnt; readlink /proc/self/root; cat /shared/f;
+		ls /proc/self >/dev/null && echo proc-ok; touch /rootfs-write 2>/dev/null || echo root-ro'
+	run_detached
+	pid=$(state_of "$CID" pid)
+	wait_status "$CID" stopped
+	run cat "$TEST_TMP/$CID.out"
+	[ "${lines[0]}" = "$(ns_link self mnt)" ]
+	[ "${lines[1]}" = / ]
+	[ "${lines[2]}" = from-host ]
+	[ "${lines[3]}" = proc-ok ]
+	# root.readonly (runc spec's default) holds inside, and only there
+	# (crun 1.8 leaves the root writable without a mount namespace)
+	[ "$RUNTIME_NAME" = crun ] || [ "${lines[4]}" = root-ro ]
+	touch "$TEST_TMP/host-write"
+	# the container's mounts were in the host's namespace, below the rootfs
+	grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	[ "$(findmnt -no PROPAGATION /)" = "$prop" ]
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	if [ "$RUNTIME_NAME" = berth-runtime ]; then
+		# berth detaches them (runc and crun leave them mounted)
+		! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+		touch "$BUNDLE/rootfs/host-write"
+	fi
+}
+
 @test "join an existing network namespace by path" {
 	ns="berth-e2e-$BATS_TEST_NUMBER-$$"
 	ip netns add "$ns"

@@ -288,8 +288,6 @@ berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
   if ((spec->linux_.time_monotonic.present || spec->linux_.time_boottime.present)
       && !(created & CLONE_NEWTIME))
     return berth_error (err, 0, "linux.timeOffsets: requires a new time namespace");
-  if (!berth_spec_has_namespace (spec, CLONE_NEWNS, NULL))
-    return berth_error (err, 0, "linux.namespaces: a mount namespace is required");
   for (size_t i = 0; i < spec->linux_.n_sysctl; i++)
     if (validate_sysctl (spec, spec->linux_.sysctl[i].key, err) < 0)
       return berth_error_ret (err);

@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "hooks.h"
 #include "linux/cgroup/cgroup.h"
+#include "linux/rootfs/rootfs.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "oci/seccomp.h"
@@ -448,6 +449,11 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
     return berth_error_ret (err);
 
   state_init (&st, o->id, bundle, rootfs, spec);
+  /* No mount namespace: the container's mounts go to ours, on a bind that
+   * delete detaches (saved in the early record too).  */
+  if (!berth_spec_has_namespace (spec, CLONE_NEWNS, NULL)
+      && (r = berth_rootfs_bind_shared (rootfs, &st.rootfs_mnt_id, err)) < 0)
+    goto fail;
   r = make_cgroup (rt, o->id, spec, &cg, err);
   if (r < 0)
     goto fail;
@@ -553,6 +559,7 @@ fail:
     berth_state_remove (rt->root, o->id, &ignored);
     berth_error_release (&ignored);
   }
+  berth_rootfs_unbind_shared (rootfs, st.rootfs_mnt_id);
   berth_cgroup_free (cg);
   state_release (&st);
   return r;
@@ -885,6 +892,8 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
       if (r < 0)
         return berth_error_wrap (err, "delete container `%s`", id);
     }
+  /* Its processes are gone: the mounts it made in our namespace go too.  */
+  berth_rootfs_unbind_shared (st->rootfs, st->rootfs_mnt_id);
   if (st->poststop.n)
     {
       /* poststop failures are warnings in the spec: delete goes on.  */

@@ -355,6 +355,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
     .in_new_userns = (new_flags & CLONE_NEWUSER) != 0,
     .in_new_netns = (new_flags & CLONE_NEWNET) != 0,
     .in_new_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0,
+    .shared_mntns = !berth_spec_has_namespace (spec, CLONE_NEWNS, NULL),
   };
 
   if (l->join_in_init && join_then_unshare (l, &userns_new, err) < 0)

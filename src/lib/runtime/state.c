@@ -206,6 +206,8 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_object_set_new (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   if (st->cgroup)
     json_object_set_new (o, "cgroup", json_string (st->cgroup));
+  if (st->rootfs_mnt_id)
+    json_object_set_new (o, "rootfsMountId", json_integer ((json_int_t) st->rootfs_mnt_id));
   if (st->creating)
     json_object_set_new (o, "creating", json_true ());
   if (st->poststart.n)
@@ -435,6 +437,7 @@ state_from_json (json_t *o)
   s->init_exe_dev = (uint64_t) json_integer_value (json_object_get (o, "initExeDev"));
   s->init_exe_ino = (uint64_t) json_integer_value (json_object_get (o, "initExeIno"));
   s->start_cookie = (uint64_t) json_integer_value (json_object_get (o, "startCookie"));
+  s->rootfs_mnt_id = (uint64_t) json_integer_value (json_object_get (o, "rootfsMountId"));
   ann = json_object_get (o, "annotations");
   if (json_is_object (ann) && json_object_size (ann) > 0)
     {

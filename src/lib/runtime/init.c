@@ -1,6 +1,7 @@
 /* The container init: the process cloned by `create` that enters the
  * namespaces, builds the root filesystem, drops privileges, reports ready,
- * waits on the exec fifo for `start`, and finally becomes the user process.  */
+ * waits for the queued start signal that only `start` sends (with the
+ * state's cookie), and finally becomes the user process.  */
 #include "launch.h"
 
 #include <errno.h>

@@ -196,6 +196,24 @@ userns_config() {
 	fi
 }
 
+@test "mount ns: without one, a create killed -9 mid-way leaves no mount after delete" {
+	[ "$RUNTIME_NAME" = berth-runtime ] || skip "berth's crash recovery"
+	cfg '.linux.namespaces |= map(select(.type != "mount"))
+	     | .hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "3"]}]'
+	set_args sleep 300
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	# the container's /proc is mounted (on the host) while the hook runs
+	wait_for grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	local rt_pid
+	rt_pid=$(pgrep -f -- "^$RUNTIME --root .* create --bundle $BUNDLE $CID" | head -1)
+	[ -n "$rt_pid" ]
+	kill -9 "$rt_pid"
+	wait || true
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+}
+
 @test "join an existing network namespace by path" {
 	ns="berth-e2e-$BATS_TEST_NUMBER-$$"
 	ip netns add "$ns"

@@ -457,10 +457,11 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   r = make_cgroup (rt, o->id, spec, &cg, err);
   if (r < 0)
     goto fail;
-  if (cg)
+  if (cg || st.rootfs_mnt_id)
     {
-      /* If we die now, a later create or delete still finds the cgroup.  */
-      st.cgroup = berth_cgroup_serialize (cg);
+      /* If we die now, a later create or delete still finds the cgroup
+       * (and the rootfs bind).  */
+      st.cgroup = cg ? berth_cgroup_serialize (cg) : NULL;
       st.creating = true;
       r = berth_state_save (state_fd, &st, err);
       st.creating = false;

@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "linux/cgroup/cgroup.h"
+#include "linux/rootfs/rootfs.h"
 #include "util.h"
 
 #define STATE_SUFFIX ".json"
@@ -105,6 +106,8 @@ state_file_finished (int fd)
         berth_cgroup_destroy (cg, NULL);
       berth_cgroup_free (cg);
     }
+  if (!finished)
+    berth_rootfs_unbind_shared (st->rootfs, st->rootfs_mnt_id);
   berth_state_free (st);
   return finished;
 }

@@ -50,7 +50,7 @@ berth_rootfs_unbind_shared (const char *rootfs, uint64_t mnt_id)
   uint64_t now = 0;
 
   /* Only our bind: whatever the caller mounted there stays.  */
-  if (mnt_id != 0 && mount_id_at (rootfs, &now) == 0 && now == mnt_id)
+  if (rootfs && mnt_id != 0 && mount_id_at (rootfs, &now) == 0 && now == mnt_id)
     umount2 (rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
 }
 

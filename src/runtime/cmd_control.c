@@ -1,6 +1,9 @@
 /* `pause`, `resume`, `ps`, `update`, `events`: a live container's cgroup.  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,42 +133,72 @@ cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
   return ps_table (pids, n, argv + optind + 1, err) < 0 ? 1 : 0;
 }
 
-/* "64m", "1g", "512" (bytes); "-1" is unlimited.  */
+/* "64m", "1.5g", "512", "1KiB" (bytes); "-1" is unlimited.  Plain decimal
+ * only: no sign but that of -1, no exponent, "nan" or "inf", and nothing
+ * beyond INT64_MAX bytes.  */
 static bool
 parse_bytes (const char *s, int64_t *out)
 {
-  char *end;
-  double v = strtod (s, &end);
+  static const char units[] = "kmgtp";
+  const char *p = s, *u;
+  long double v;
   int64_t mult = 1;
 
-  if (end == s)
-    return false;
-  switch (*end | 0x20)
+  if (strcmp (s, "-1") == 0)
     {
-    case 'k':
-      mult = 1LL << 10;
-      end++;
-      break;
-    case 'm':
-      mult = 1LL << 20;
-      end++;
-      break;
-    case 'g':
-      mult = 1LL << 30;
-      end++;
-      break;
-    case 't':
-      mult = 1LL << 40;
-      end++;
-      break;
-    default:
-      break;
+      *out = -1;
+      return true;
     }
-  if ((*end | 0x20) == 'b')
-    end++;
-  if (*end != '\0')
+  if (!isdigit ((unsigned char) *p))
     return false;
-  *out = v < 0 ? -1 : (int64_t) (v * mult);
+  while (isdigit ((unsigned char) *p))
+    p++;
+  if (*p == '.')
+    {
+      if (!isdigit ((unsigned char) p[1]))
+        return false;
+      for (p++; isdigit ((unsigned char) *p);)
+        p++;
+    }
+  v = strtold (s, NULL);
+  if (*p && (u = strchr (units, *p | 0x20)) != NULL)
+    {
+      mult = 1LL << (10 * (u - units + 1));
+      p++;
+      if ((*p | 0x20) == 'i')
+        p++;
+    }
+  if ((*p | 0x20) == 'b')
+    p++;
+  if (*p != '\0')
+    return false;
+  v *= mult;
+  if (v > (long double) INT64_MAX)
+    return false;
+  *out = (int64_t) v;
+  return true;
+}
+
+/* A decimal in [min, max] ("-1" is the only negative any flag takes).  */
+static bool
+parse_ranged (const char *s, long long min, unsigned long long max, long long *out)
+{
+  unsigned long long u;
+  char *end;
+
+  if (min < 0 && strcmp (s, "-1") == 0)
+    {
+      *out = -1;
+      return true;
+    }
+  if (!isdigit ((unsigned char) *s))
+    return false;
+  errno = 0;
+  u = strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0' || u > max || u > (unsigned long long) LLONG_MAX
+      || (long long) u < min)
+    return false;
+  *out = (long long) u;
   return true;
 }
 
@@ -183,30 +216,43 @@ enum
   U_MEMORY,
   U_MEMORY_RESERVATION,
   U_MEMORY_SWAP,
+  U_KERNEL_MEMORY,
+  U_KERNEL_MEMORY_TCP,
   U_PIDS_LIMIT,
   U_IGNORED,
 };
 
 static int
-update_flag (struct berth_resources *r, int c, const char *arg, berth_error_t *err)
+update_flag (struct berth_resources *r, int c, const char *name, const char *arg,
+             berth_error_t *err)
 {
-  long v = 0;
+  long long v = 0;
   int64_t bytes = 0;
+  long long min = 0;
+  unsigned long long max = INT64_MAX;
 
   switch (c)
     {
     case U_MEMORY:
     case U_MEMORY_RESERVATION:
     case U_MEMORY_SWAP:
+    case U_KERNEL_MEMORY:
+    case U_KERNEL_MEMORY_TCP:
       if (!parse_bytes (arg, &bytes))
-        return berth_error (err, 0, "update: invalid size `%s`", arg);
+        return berth_error (err, 0,
+                            "update: --%s: invalid size `%s` (bytes with an optional k, m, g, t "
+                            "or p suffix, at most %" PRId64 ", or -1)",
+                            name, arg, INT64_MAX);
       r->memory.present = true;
       if (c == U_MEMORY)
         r->memory.has_limit = true, r->memory.limit = bytes;
       else if (c == U_MEMORY_RESERVATION)
         r->memory.has_reservation = true, r->memory.reservation = bytes;
-      else
+      else if (c == U_MEMORY_SWAP)
         r->memory.has_swap = true, r->memory.swap = bytes;
+      else if (c == U_KERNEL_MEMORY_TCP)
+        r->memory.has_kernel_tcp = true, r->memory.kernel_tcp = bytes;
+      /* kernel-memory: checked, then ignored as the config's memory.kernel.  */
       return 0;
     case U_CPUSET_CPUS:
       r->cpu.present = true;
@@ -218,11 +264,22 @@ update_flag (struct berth_resources *r, int c, const char *arg, berth_error_t *e
       free (r->cpu.mems);
       r->cpu.mems = strdup (arg);
       return 0;
+    case U_IGNORED: /* resctrl schemas: not supported, as in crun */
+      return 0;
+    case U_BLKIO_WEIGHT:
+      min = 10, max = 1000;
+      break;
+    case U_CPU_QUOTA:
+    case U_CPU_RT_RUNTIME:
+    case U_PIDS_LIMIT:
+      min = -1; /* unlimited */
+      break;
     default:
       break;
     }
-  if (!berth_parse_long (arg, &v))
-    return berth_error (err, 0, "update: invalid number `%s`", arg);
+  if (!parse_ranged (arg, min, max, &v))
+    return berth_error (err, 0, "update: --%s: invalid value `%s` (a whole number from %lld to %llu)",
+                        name, arg, min, max);
   switch (c)
     {
     case U_BLKIO_WEIGHT:
@@ -277,24 +334,24 @@ cmd_update (struct cli *cli, int argc, char **argv, berth_error_t *err)
     { "memory-reservation", required_argument, NULL, U_MEMORY_RESERVATION },
     { "memory-swap", required_argument, NULL, U_MEMORY_SWAP },
     { "pids-limit", required_argument, NULL, U_PIDS_LIMIT },
-    { "kernel-memory", required_argument, NULL, U_IGNORED },
-    { "kernel-memory-tcp", required_argument, NULL, U_IGNORED },
+    { "kernel-memory", required_argument, NULL, U_KERNEL_MEMORY },
+    { "kernel-memory-tcp", required_argument, NULL, U_KERNEL_MEMORY_TCP },
     { "l3-cache-schema", required_argument, NULL, U_IGNORED },
     { "mem-bw-schema", required_argument, NULL, U_IGNORED },
     { NULL, 0, NULL, 0 },
   };
   struct berth_resources *res = NULL;
   const char *file = NULL, *id;
-  int c, r = 1;
+  int c, r = 1, idx = 0;
 
   res = calloc (1, sizeof (*res));
   if (res == NULL)
     return berth_error (err, ENOMEM, "update"), 1;
-  while ((c = getopt_long_only (argc, argv, "+r:", opts, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "+r:", opts, &idx)) != -1)
     {
       if (c == 'r')
         file = optarg;
-      else if (c == '?' || update_flag (res, c, optarg, err) < 0)
+      else if (c == '?' || update_flag (res, c, opts[idx].name, optarg, err) < 0)
         {
           if (c == '?')
             berth_error (err, 0, "update: invalid option `%s`", argv[optind - 1]);

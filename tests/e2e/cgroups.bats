@@ -134,6 +134,23 @@ key_of() {
 	[ "$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/"$(state_of "$CID" pid)"/status)" = 1 ]
 }
 
+@test "limits: memory.kernelTCP is written to memory.kmem.tcp.limit_in_bytes (v1), as crun does" {
+	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no kmem.tcp on this kernel"
+	skip_on runc "runc 1.1 ignores kernel memory settings"
+	cfg '.linux.resources.memory = {limit: 67108864, kernelTCP: 16777216}'
+	set_args sleep 300
+	run_detached
+	save_cgroups
+	[ "$(cgv memory memory.kmem.tcp.limit_in_bytes)" = 16777216 ]
+	[ "$(cgv memory memory.limit_in_bytes)" = 67108864 ]
+	# kernelTCP alone is applied too, and so is update --kernel-memory-tcp
+	[ "$RUNTIME_NAME" = crun ] && return 0
+	rt update --kernel-memory-tcp 32m "$CID"
+	[ "$(cgv memory memory.kmem.tcp.limit_in_bytes)" = 33554432 ]
+	run rt events --stats "$CID"
+	[ "$(jq -r .data.memory.kernelTCP.limit <<<"$output")" = 33554432 ]
+}
+
 @test "limits: blkio weight" {
 	local f
 	for f in blkio.weight blkio.bfq.weight ''; do
@@ -356,6 +373,39 @@ counter_above() {
 	[ "$(cgv memory memory.memsw.limit_in_bytes)" = 16777216 ]
 	run rt events --stats "$CID"
 	[ "$(jq -r .data.memory.usage.limit <<<"$output")" = 16777216 ]
+}
+
+@test "update: numeric flags out of range are refused with one line, the cgroup unchanged" {
+	skip_on runc "runc 1.1 exits 0 on invalid values and wraps overflowing sizes"
+	cfg '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 30}'
+	set_args sleep 300
+	run_detached
+	save_cgroups
+	local bad=(
+		--memory 1e30 --memory nan --memory inf --memory -5 --memory 99999999999999999999
+		--memory 9000000t --memory 0x10 --memory ''
+		--memory-reservation -2 --memory-swap 1e3 --kernel-memory-tcp nan --kernel-memory 1e99
+		--cpu-period -1 --cpu-period 18446744073709551616 --cpu-share -2 --cpu-share 1.5
+		--cpu-quota -2 --cpu-quota 9223372036854775808 --cpu-rt-period -1
+		--cpu-rt-runtime 99999999999999999999 --cpu-rt-runtime x
+		--blkio-weight 70000 --blkio-weight -1 --blkio-weight 5
+		--pids-limit -5 --pids-limit 99999999999999999999 --pids-limit 1e3
+	)
+	local i
+	for ((i = 0; i < ${#bad[@]}; i += 2)); do
+		run rt update "${bad[i]}" "${bad[i + 1]}" "$CID"
+		[ "$status" -ne 0 ] || { echo "accepted: ${bad[i]} ${bad[i + 1]}" >&2; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "not one line: $output" >&2; return 1; }
+		[[ "$output" == *"${bad[i]}"* ]]
+	done
+	[ "$(cgv memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(cgv pids pids.max)" = 30 ]
+	# the edges still pass: -1 is unlimited, fractions and suffixes are sizes
+	rt update --memory 1.5m --pids-limit -1 --cpu-quota -1 "$CID"
+	[ "$(cgv memory memory.limit_in_bytes)" = 1572864 ]
+	[ "$(cgv pids pids.max)" = max ]
+	rt update --memory -1 "$CID"
+	[ "$(cgv memory memory.limit_in_bytes)" -gt 1000000000000 ]
 }
 
 @test "update: a stopped container is refused and its cgroup is unchanged" {

@@ -54,6 +54,58 @@ TERMINABLE='trap "exit 0" TERM; while :; do sleep 0.1; done'
 	[ -z "$output" ]
 }
 
+# nothing of container ID left: runtime state, cgroup, mounts of the task
+nothing_left_of() {
+	[ -z "$(timeout 10 "$RUNTIME" --root "$CD_RUNC_ROOT/$CD_NS" list -q 2>/dev/null)" ]
+	! cl_cgroup_exists "$CD_NS/$1"
+	[ -z "$(cl_mounts_under "$CD_DIR/state")" ]
+}
+
+@test "ctr task kill -a after the task exited succeeds (runc's kill --all), then the task is deleted" {
+	run ctr_run -d -- "$CTR_ID" sh -c 'exit 7'
+	[ "$status" -eq 0 ]
+	wait_until 50 eval '[ "$(task_status "$CTR_ID")" = STOPPED ]'
+	# the shim runs `kill --all ID 9`: runc exits 0 on a stopped container,
+	# and any error would reach the client
+	run ctr_ task kill -a -s SIGKILL "$CTR_ID"
+	[ "$status" -eq 0 ]
+	# a plain kill fails (as runc's), in the words the shim reads as "already
+	# finished", not as an unknown runtime error
+	run ctr_ task kill -s SIGKILL "$CTR_ID"
+	[[ "$output" == *"process already finished"* ]]
+	[[ "$output" != *"unknown error"* ]]
+	run ctr_ task rm "$CTR_ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"exit code 7"* ]]
+	run ctr_ container rm "$CTR_ID"
+	[ "$status" -eq 0 ]
+	nothing_left_of "$CTR_ID"
+}
+
+@test "ctr: a task in a joined pid namespace exits; the shim's kill --all of its leftovers works, nothing is left" {
+	# a pid namespace of another process (as a Kubernetes pod shares its
+	# sandbox's): on the init's exit the shim kills what is left with
+	# `kill --all ID 9`, and logs an error if the runtime fails it
+	# (marked: teardown_file kills it if the test fails)
+	BERTH_E2E="$CL_TMP/holder" unshare -p -f --mount-proc sleep 300 </dev/null >/dev/null 2>&1 3>&- &
+	local holder=$! nspid
+	wait_until 50 eval '[ -n "$(pgrep -P '"$holder"' sleep)" ]'
+	nspid=$(pgrep -P "$holder" sleep)
+	run ctr_run -d --with-ns "pid:/proc/$nspid/ns/pid" -- "$CTR_ID" sh -c 'sleep 100 & exit 3'
+	[ "$status" -eq 0 ]
+	wait_until 50 eval '[ "$(task_status "$CTR_ID")" = STOPPED ]'
+	run ctr_ task kill -a -s SIGKILL "$CTR_ID"
+	[ "$status" -eq 0 ]
+	run ctr_ task rm "$CTR_ID"
+	[ "$status" -eq 0 ]
+	run ctr_ container rm "$CTR_ID"
+	[ "$status" -eq 0 ]
+	kill "$nspid" "$holder" 2>/dev/null
+	# the background sleep went with the cgroup, which is gone
+	nothing_left_of "$CTR_ID"
+	! grep -E "failed to kill init's children|not running" "$CD_DIR/containerd.log"
+}
+
 @test "ctr task kill sends SIGTERM by default; the task exits with its own code" {
 	run ctr_run -d -- "$CTR_ID" sh -c "$TERMINABLE"
 	[ "$status" -eq 0 ]

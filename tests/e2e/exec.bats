@@ -51,6 +51,22 @@ start_sleeper() {
 	[ "${lines[3]}" = 1000 ]
 }
 
+@test "exec --user out of range is refused, never wrapped to root" {
+	skip_on runc "runc 1.1 runs --user 4294967296 as uid 0 and refuses ids above 2147483647"
+	start_sleeper
+	local u
+	for u in -1 4294967296 4294967295 1000:-1 1000:4294967296 18446744073709551616 abc '' 5: :5; do
+		run rt exec --user "$u" "$CID" id -u
+		[ "$status" -ne 0 ] || { echo "accepted --user '$u': $output" >&2; return 1; }
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"--user"* ]]
+	done
+	run rt exec --user 4294967294:4294967294 "$CID" sh -c 'id -u; id -g'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 4294967294 ]
+	[ "${lines[1]}" = 4294967294 ]
+}
+
 @test "exec --process takes a process JSON" {
 	start_sleeper
 	jq -n '{cwd: "/", args: ["sh", "-c", "echo from-json $X"], env: ["X=1", "PATH=/bin"], user: {uid: 0, gid: 0}}' >"$TEST_TMP/p.json"

@@ -181,13 +181,85 @@ share_dir() {
 	wait_for pid_gone "$child"
 }
 
-@test "kill on a stopped container fails" {
+@test "kill on a stopped container fails with \"container not running\", kill --all succeeds" {
 	set_args true
 	create_ctr
 	rt start "$CID"
 	wait_status "$CID" stopped
+	# runc 1.1 and crun: plain kill exits 1, kill --all exits 0
 	run rt kill "$CID" KILL
 	[ "$status" -ne 0 ]
+	# containerd's shim and Podman match these words to mean "already exited"
+	[[ "$output" == *"container not running"* ]]
+	run rt kill --all "$CID" KILL
+	[ "$status" -eq 0 ]
+	run rt kill --all "$CID" 9
+	[ "$status" -eq 0 ]
+	# a missing container: the words containerd and Podman match for "gone"
+	run rt kill --all "$CID-none" 9
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	run rt delete "$CID-none"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+}
+
+@test "kill KILL then at once delete: the dying process reads as stopped" {
+	set_args sleep 100
+	local i
+	for i in $(seq 1 20); do
+		create_ctr
+		rt start "$CID"
+		"$RUNTIME" --root "$STATE_ROOT" kill "$CID" KILL
+		run "$RUNTIME" --root "$STATE_ROOT" delete "$CID"
+		[ "$status" -eq 0 ]
+		[ ! -e "$STATE_ROOT/$CID" ]
+	done
+}
+
+@test "a paused container killed -9 stays paused until resumed, then reads as stopped" {
+	set_args sleep 100
+	run_detached
+	pid=$(state_of "$CID" pid)
+	rt pause "$CID"
+	kill -9 "$pid"
+	sleep 0.2
+	# frozen with SIGKILL pending: runc and crun report paused too
+	[ "$(state_of "$CID" status)" = paused ]
+	rt resume "$CID"
+	wait_status "$CID" stopped
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+}
+
+@test "an exited container init not yet reaped (zombie) reads as stopped and is deleted" {
+	set_args sleep 100
+	# a child subreaper that never waits: the container init, orphaned when
+	# the runtime exits, becomes its child and stays a zombie once killed
+	python3 - "$RUNTIME" "$STATE_ROOT" "$BUNDLE" "$CID" "$TEST_TMP" <<-'PY' &
+		import ctypes, os, subprocess, sys, time
+		rt, root, bundle, cid, tmp = sys.argv[1:]
+		ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+		subprocess.run([rt, "--root", root, "run", "--detach", "--bundle", bundle, cid],
+		               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+		open(tmp + "/started", "w").close()
+		time.sleep(60)
+	PY
+	local holder=$!
+	defer "kill $holder"
+	wait_for test -e "$TEST_TMP/started"
+	pid=$(state_of "$CID" pid)
+	[ "$(awk '{print $4}' /proc/"$pid"/stat)" = "$holder" ]
+	kill -9 "$pid"
+	wait_for eval '[ "$(awk "{print \$3}" /proc/'"$pid"'/stat)" = Z ]'
+	[ "$(state_of "$CID" status)" = stopped ]
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	# still unreaped, still there: the runtime did not need it gone
+	[ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+	kill "$holder"
 }
 
 @test "state JSON has ociVersion, id, status, pid, absolute bundle and annotations" {

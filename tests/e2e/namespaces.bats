@@ -60,6 +60,35 @@ ns_of_ctr() {
 	[ "$(hostname)" = "$host" ]
 }
 
+@test "uts ns joined by path: hostname and domainname are set in the joined namespace" {
+	host=$(hostname)
+	hostdom=$(cat /proc/sys/kernel/domainname)
+	unshare --uts sleep 300 &
+	holder=$!
+	defer "kill $holder"
+	wait_for eval '[ "$(readlink /proc/'"$holder"'/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]'
+	cfg --arg p "/proc/$holder/ns/uts" '.hostname = "e2e-joined" | .domainname = "joined.example"
+		| .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)'
+	run in_ctr sh -c 'hostname; cat /proc/sys/kernel/domainname; readlink /proc/self/ns/uts'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = e2e-joined ]
+	[ "${lines[2]}" = "$(readlink /proc/$holder/ns/uts)" ]
+	# the joined namespace keeps the names, the host's are untouched
+	[ "$(nsenter -t "$holder" -u hostname)" = e2e-joined ]
+	[ "$(hostname)" = "$host" ]
+	[ "$(cat /proc/sys/kernel/domainname)" = "$hostdom" ]
+	# runc 1.1 ignores domainname
+	[ "$RUNTIME_NAME" = runc ] || [ "${lines[1]}" = joined.example ]
+}
+
+@test "uts ns: hostname without a uts namespace (the host's) is refused" {
+	host=$(hostname)
+	cfg '.hostname = "e2e-nouts" | .linux.namespaces |= map(select(.type != "uts"))'
+	run in_ctr hostname
+	[ "$status" -ne 0 ]
+	[ "$(hostname)" = "$host" ]
+}
+
 @test "ipc ns: own IPC namespace" {
 	run in_ctr readlink /proc/self/ns/ipc
 	[ "$status" -eq 0 ]
@@ -129,6 +158,60 @@ userns_config() {
 	run in_ctr stat -c %u /bin/busybox
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(cat /proc/sys/kernel/overflowuid)" ]
+}
+
+@test "mount ns: without one the container runs chrooted in the runtime's, and delete leaves no mount" {
+	# runc 1.1 refuses it while maskedPaths/readonlyPaths are set; crun runs
+	# it and leaves its mounts on the host after delete
+	skip_on runc "runc 1.1 refuses masked paths without a mount namespace"
+	cfg '.linux.namespaces |= map(select(.type != "mount"))'
+	share_mnt="$TEST_TMP/shared"
+	mkdir -p "$share_mnt"
+	echo from-host >"$share_mnt/f"
+	add_bind "$share_mnt" /shared rbind ro
+	prop=$(findmnt -no PROPAGATION /)
+	set_args sh -c 'readlink /proc/self/ns/mnt; readlink /proc/self/root; cat /shared/f;
+		ls /proc/self >/dev/null && echo proc-ok; touch /rootfs-write 2>/dev/null || echo root-ro'
+	run_detached
+	pid=$(state_of "$CID" pid)
+	wait_status "$CID" stopped
+	run cat "$TEST_TMP/$CID.out"
+	[ "${lines[0]}" = "$(ns_link self mnt)" ]
+	[ "${lines[1]}" = / ]
+	[ "${lines[2]}" = from-host ]
+	[ "${lines[3]}" = proc-ok ]
+	# root.readonly (runc spec's default) holds inside, and only there
+	# (crun 1.8 leaves the root writable without a mount namespace)
+	[ "$RUNTIME_NAME" = crun ] || [ "${lines[4]}" = root-ro ]
+	touch "$TEST_TMP/host-write"
+	# the container's mounts were in the host's namespace, below the rootfs
+	grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	[ "$(findmnt -no PROPAGATION /)" = "$prop" ]
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	if [ "$RUNTIME_NAME" = berth-runtime ]; then
+		# berth detaches them (runc and crun leave them mounted)
+		! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+		touch "$BUNDLE/rootfs/host-write"
+	fi
+}
+
+@test "mount ns: without one, a create killed -9 mid-way leaves no mount after delete" {
+	[ "$RUNTIME_NAME" = berth-runtime ] || skip "berth's crash recovery"
+	cfg '.linux.namespaces |= map(select(.type != "mount"))
+	     | .hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "3"]}]'
+	set_args sleep 300
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	# the container's /proc is mounted (on the host) while the hook runs
+	wait_for grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	local rt_pid
+	rt_pid=$(pgrep -f -- "^$RUNTIME --root .* create --bundle $BUNDLE $CID" | head -1)
+	[ -n "$rt_pid" ]
+	kill -9 "$rt_pid"
+	wait || true
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
 }
 
 @test "join an existing network namespace by path" {

@@ -275,10 +275,12 @@ berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
   const char *path;
   bool user = berth_spec_has_namespace (spec, CLONE_NEWUSER, &path);
 
-  if (spec->hostname && spec->hostname[0] && !(created & CLONE_NEWUTS))
-    return berth_error (err, 0, "hostname: requires a new uts namespace");
-  if (spec->domainname && spec->domainname[0] && !(created & CLONE_NEWUTS))
-    return berth_error (err, 0, "domainname: requires a new uts namespace");
+  /* A uts namespace joined by path takes the names too (runc and crun set
+   * them there): only the host's own, shared, is refused.  */
+  if (spec->hostname && spec->hostname[0] && !own_namespace (spec, CLONE_NEWUTS))
+    return berth_error (err, 0, "hostname: requires a uts namespace");
+  if (spec->domainname && spec->domainname[0] && !own_namespace (spec, CLONE_NEWUTS))
+    return berth_error (err, 0, "domainname: requires a uts namespace");
   if ((spec->linux_.n_uid_mappings || spec->linux_.n_gid_mappings) && !user)
     return berth_error (err, 0, "linux.uidMappings: requires a user namespace");
   if ((created & CLONE_NEWUSER) && spec->linux_.n_uid_mappings == 0 && geteuid () == 0)
@@ -286,8 +288,6 @@ berth_namespaces_validate (const struct berth_spec *spec, berth_error_t *err)
   if ((spec->linux_.time_monotonic.present || spec->linux_.time_boottime.present)
       && !(created & CLONE_NEWTIME))
     return berth_error (err, 0, "linux.timeOffsets: requires a new time namespace");
-  if (!berth_spec_has_namespace (spec, CLONE_NEWNS, NULL))
-    return berth_error (err, 0, "linux.namespaces: a mount namespace is required");
   for (size_t i = 0; i < spec->linux_.n_sysctl; i++)
     if (validate_sysctl (spec, spec->linux_.sysctl[i].key, err) < 0)
       return berth_error_ret (err);

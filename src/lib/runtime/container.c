@@ -27,6 +27,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "linux/cgroup/cgroup.h"
+#include "linux/rootfs/rootfs.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "oci/seccomp.h"
@@ -278,18 +279,15 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
           {
             cleanup_free char *json = NULL;
             st->pid = *pid;
+            /* Every hook of create and start sees "created", as with crun:
+             * the container exists with its process by then.  */
             if (run_hooks_with_state (&spec->hooks.prestart, "prestart", st,
-                                      BERTH_STATUS_CREATING, err)
+                                      BERTH_STATUS_CREATED, err)
                     < 0
                 || run_hooks_with_state (&spec->hooks.create_runtime, "createRuntime", st,
-                                         BERTH_STATUS_CREATING, err)
+                                         BERTH_STATUS_CREATED, err)
                        < 0)
               return berth_error_ret (err);
-            json = berth_state_to_json (st, BERTH_STATUS_CREATING, false);
-            if (json == NULL)
-              return berth_error (err, ENOMEM, "hooks");
-            berth_sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json);
-            free (json);
             json = berth_state_to_json (st, BERTH_STATUS_CREATED, false);
             if (json == NULL)
               return berth_error (err, ENOMEM, "hooks");
@@ -584,18 +582,22 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
   st.config_text = spec->json_text;
   if (r < 0)
     goto fail;
+  /* No mount namespace: the container's mounts go to ours, on a bind that
+   * delete detaches (the early records name it too).  */
+  if (!berth_spec_has_namespace (spec, CLONE_NEWNS, NULL)
+      && (r = berth_rootfs_bind_shared (rootfs, &st.rootfs_mnt_id, err)) < 0)
+    goto fail;
   rec = (struct early_record){ .fd = state_fd, .st = &st };
   r = make_cgroup (rt, o->id, spec, &rec, &cg, err);
   if (r < 0)
     goto fail;
   free (st.cgroup);
   st.cgroup = NULL;
-  if (cg)
+  if (cg || st.rootfs_mnt_id)
     {
       /* Now with the directories create really made (the early record
-       * guessed them from what did not exist).  */
-      st.cgroup = berth_cgroup_serialize (cg);
-      if (st.cgroup == NULL)
+       * guessed them from what did not exist), and the rootfs bind.  */
+      if (cg && (st.cgroup = berth_cgroup_serialize (cg)) == NULL)
         {
           r = berth_error (err, ENOMEM, "state of `%s`", o->id);
           goto fail;
@@ -707,6 +709,7 @@ fail:
     berth_state_remove (rt->root, o->id, &ignored);
     berth_error_release (&ignored);
   }
+  berth_rootfs_unbind_shared (rootfs, st.rootfs_mnt_id);
   berth_cgroup_free (cg);
   state_release (&st);
   return r;
@@ -1019,16 +1022,39 @@ signal_all (const struct berth_state *st, int sig)
     kill_all_in_pidns (st, sig);
 }
 
+/* Kill of a container whose process is gone.  As runc and crun do, --all
+ * still reaches whatever is left in its cgroup and succeeds (containerd's
+ * shim runs `kill --all ID 9` after the init exited and takes any error as
+ * a failure), while a plain kill fails with the words the shim and Podman
+ * look for ("container not running") to tell "already exited" from a real
+ * error.  */
+static int
+not_running (const struct berth_state *st, int sig, bool all, berth_error_t *err)
+{
+  if (!all)
+    {
+      berth_error (err, ESRCH, "cannot kill container `%s`: container not running", st->id);
+      return berth_error_set_code (err, BERTH_ESTATE);
+    }
+  /* Only the cgroup: the pid namespace died with its init, and st->pid
+   * may name another process by now.  */
+  if (st->cgroup)
+    {
+      struct berth_cgroup *cg = NULL;
+      if (berth_cgroup_load (st->cgroup, &cg, NULL) == 0)
+        berth_cgroup_signal_all (cg, sig, NULL);
+      berth_cgroup_free (cg);
+    }
+  return 0;
+}
+
 static int
 signal_container (const struct berth_state *st, int sig, bool all, berth_error_t *err)
 {
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
 
   if (pidfd < 0 || !berth_state_process_alive (st))
-    {
-      berth_error (err, ESRCH, "container `%s` is not running", st->id);
-      return berth_error_set_code (err, BERTH_ESTATE);
-    }
+    return not_running (st, sig, all, err);
   if (all)
     signal_all (st, sig);
   if (berth_pidfd_send_signal (pidfd, sig) < 0 && errno != ESRCH)
@@ -1045,10 +1071,7 @@ berth_container_kill (const struct berth_runtime *rt, const char *id, int sig, b
   if (berth_state_load (rt->root, id, &st, err) < 0)
     return berth_error_ret (err);
   if (st->status == BERTH_STATUS_STOPPED)
-    {
-      berth_error (err, 0, "container `%s` is not running", id);
-      return berth_error_set_code (err, BERTH_ESTATE);
-    }
+    return not_running (st, sig, all, err);
   return signal_container (st, sig, all, err);
 }
 
@@ -1102,6 +1125,8 @@ berth_container_delete (const struct berth_runtime *rt, const char *id, bool for
       if (r < 0)
         return berth_error_wrap (err, "delete container `%s`", id);
     }
+  /* Its processes are gone: the mounts it made in our namespace go too.  */
+  berth_rootfs_unbind_shared (st->rootfs, st->rootfs_mnt_id);
   if (st->poststop.n)
     {
       /* poststop failures are warnings in the spec: delete goes on.  */

@@ -64,23 +64,39 @@ env_set (char ***env, const char *entry)
   return v[n] ? 0 : -ENOMEM;
 }
 
+/* A decimal id in [BEGIN, END): digits only, at most 2^32-2 ((uid_t) -1
+ * means "unchanged" to the kernel; more would wrap, 4294967296 to root).  */
+static bool
+parse_id (const char *begin, const char *end, uint32_t *out)
+{
+  uint64_t v = 0;
+
+  if (begin == end)
+    return false;
+  for (const char *p = begin; p < end; p++)
+    {
+      if (*p < '0' || *p > '9')
+        return false;
+      v = v * 10 + (uint64_t) (*p - '0');
+      if (v > UINT32_MAX - 1)
+        return false;
+    }
+  *out = (uint32_t) v;
+  return true;
+}
+
 static int
 parse_user (const char *s, struct berth_user *u, berth_error_t *err)
 {
-  char *end;
-  unsigned long uid = strtoul (s, &end, 10), gid = u->gid;
+  const char *colon = strchr (s, ':');
+  uint32_t uid, gid = u->gid;
 
-  if (end == s || (*end != '\0' && *end != ':'))
-    return berth_error (err, 0, "exec: --user `%s`: expected UID[:GID]", s);
-  if (*end == ':')
-    {
-      char *gend;
-      gid = strtoul (end + 1, &gend, 10);
-      if (gend == end + 1 || *gend != '\0')
-        return berth_error (err, 0, "exec: --user `%s`: expected UID[:GID]", s);
-    }
-  u->uid = (uint32_t) uid;
-  u->gid = (uint32_t) gid;
+  if (!parse_id (s, colon ? colon : s + strlen (s), &uid)
+      || (colon && !parse_id (colon + 1, colon + 1 + strlen (colon + 1), &gid)))
+    return berth_error (err, 0, "exec: --user `%s`: expected UID[:GID], each 0 to 4294967294",
+                        s);
+  u->uid = uid;
+  u->gid = gid;
   return 0;
 }
 

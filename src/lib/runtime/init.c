@@ -1,6 +1,7 @@
 /* The container init: the process cloned by `create` that enters the
  * namespaces, builds the root filesystem, drops privileges, reports ready,
- * waits on the exec fifo for `start`, and finally becomes the user process.  */
+ * waits for the queued start signal that only `start` sends (with the
+ * state's cookie), and finally becomes the user process.  */
 #include "launch.h"
 
 #include <errno.h>
@@ -283,10 +284,10 @@ join_then_unshare (struct berth_launch *l, bool *userns_new, berth_error_t *err)
 }
 
 /* The runtime runs prestart and createRuntime, and sends the state for the
- * hooks run here: "creating" for createContainer, "created" for
- * startContainer.  */
+ * hooks run here, createContainer and startContainer: "created" (crun's
+ * choice; the spec names no other status for them).  */
 static int
-wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_error_t *err)
+wait_for_hooks (struct berth_launch *l, char **created, berth_error_t *err)
 {
   cleanup_free struct berth_sync_msg *m = malloc (sizeof (*m));
 
@@ -294,11 +295,6 @@ wait_for_hooks (struct berth_launch *l, char **creating, char **created, berth_e
     return berth_error (err, ENOMEM, "hooks");
   if (berth_sync_send (l->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL) < 0)
     return berth_error (err, errno, "sync with runtime");
-  if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
-    return berth_error_ret (err);
-  *creating = strdup (m->text);
-  if (*creating == NULL)
-    return berth_error (err, ENOMEM, "hooks");
   if (berth_sync_expect (l->sync_fd, SYNC_HOOKS_DONE, m, err) < 0)
     return berth_error_ret (err);
   *created = strdup (m->text);
@@ -356,7 +352,6 @@ init_run (struct berth_launch *l, berth_error_t *err)
   bool userns_new = (l->clone_flags & CLONE_NEWUSER) != 0;
   int new_flags = berth_namespaces_new_flags (spec);
   int r;
-  cleanup_free char *state_creating = NULL;
   cleanup_free char *state_created = NULL;
   cleanup_free char *exe = NULL;
   bool seccomp_late = false;
@@ -367,6 +362,7 @@ init_run (struct berth_launch *l, berth_error_t *err)
     .in_new_userns = (new_flags & CLONE_NEWUSER) != 0,
     .in_new_netns = (new_flags & CLONE_NEWNET) != 0,
     .in_new_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0,
+    .shared_mntns = !berth_spec_has_namespace (spec, CLONE_NEWNS, NULL),
   };
 
   if (l->join_in_init && join_then_unshare (l, &userns_new, err) < 0)
@@ -397,9 +393,9 @@ init_run (struct berth_launch *l, berth_error_t *err)
     return berth_error_ret (err);
   if (l->need_hooks_sync)
     {
-      if (wait_for_hooks (l, &state_creating, &state_created, err) < 0)
+      if (wait_for_hooks (l, &state_created, err) < 0)
         return berth_error_ret (err);
-      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_creating, err)
+      if (berth_hooks_run (&spec->hooks.create_container, "createContainer", state_created, err)
           < 0)
         return berth_error_ret (err);
     }

@@ -22,8 +22,8 @@ enum berth_sync_type
   SYNC_USERNS_MAPPED,    /* runtime -> init */
   SYNC_CHILD_PID,        /* init -> runtime: the container process is this PID */
   SYNC_HOOKS_REQUEST,    /* init -> runtime: mounts done, run prestart/createRuntime */
-  SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON for in-container hooks,
-                            sent twice: "creating", then "created" */
+  SYNC_HOOKS_DONE,       /* runtime -> init: text = state JSON ("created") for the
+                            in-container hooks */
   SYNC_READY,            /* init -> runtime: set up, about to wait for start */
   SYNC_TERMINAL,         /* init -> runtime: the pty master follows with SCM_RIGHTS */
   SYNC_SECCOMP_FD,       /* init -> runtime: the seccomp listener follows with SCM_RIGHTS */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "cleanup.h"
 #include "linux/cgroup/cgroup.h"
+#include "linux/rootfs/rootfs.h"
 #include "util.h"
 
 #define STATE_SUFFIX ".json"
@@ -105,6 +107,8 @@ state_file_finished (int fd)
         berth_cgroup_destroy (cg, NULL);
       berth_cgroup_free (cg);
     }
+  if (!finished)
+    berth_rootfs_unbind_shared (st->rootfs, st->rootfs_mnt_id);
   berth_state_free (st);
   return finished;
 }
@@ -209,6 +213,8 @@ berth_state_save (int fd, const struct berth_state *st, berth_error_t *err)
   json_object_set_new (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   if (st->cgroup)
     json_object_set_new (o, "cgroup", json_string (st->cgroup));
+  if (st->rootfs_mnt_id)
+    json_object_set_new (o, "rootfsMountId", json_integer ((json_int_t) st->rootfs_mnt_id));
   if (st->creating)
     json_object_set_new (o, "creating", json_true ());
   if (st->poststart.n)
@@ -309,6 +315,34 @@ hooks_free (struct berth_hook_list *l)
   free (l->hooks);
 }
 
+/* PF_EXITING of include/linux/sched.h: set as a process enters do_exit.  */
+#define PROC_PF_EXITING 0x4UL
+
+/* Whether SIGKILL is queued for PID and not yet acted on: kill(2) returns
+ * before the target runs, and nothing but its exit can follow.  */
+static bool
+sigkill_pending (pid_t pid)
+{
+  char path[64];
+  cleanup_file FILE *f = NULL;
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  bool pending = false;
+
+  snprintf (path, sizeof (path), "/proc/%d/status", pid);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return false;
+  while (getline (&line, &cap, f) > 0)
+    if (strncmp (line, "ShdPnd:", 7) == 0 || strncmp (line, "SigPnd:", 7) == 0)
+      {
+        unsigned long long mask = strtoull (line + 7, NULL, 16);
+        if (mask & (1ULL << (SIGKILL - 1)))
+          pending = true;
+      }
+  return pending;
+}
+
 unsigned long long
 berth_proc_start_time (pid_t pid, bool *zombie)
 {
@@ -333,12 +367,18 @@ berth_proc_start_time (pid_t pid, bool *zombie)
     return 0;
   p += 2;
   *zombie = (*p == 'Z' || *p == 'X');
-  /* p is field 3 (state); starttime is field 22.  */
+  /* p is field 3 (state); flags is field 9, starttime field 22.  */
   for (int field = 3; field < 22 && p; field++)
     {
       p = strchr (p, ' ');
       if (p)
         p++;
+      /* A process that got SIGKILL runs in the kernel's exit path for a
+       * while (a pid namespace's init waits there for the namespace to
+       * empty) before it turns Z: it will never run user code again, so
+       * it counts as exited, as `kill KILL; delete` expects.  */
+      if (p && field + 1 == 9 && (strtoul (p, NULL, 10) & PROC_PF_EXITING))
+        *zombie = true;
     }
   if (p)
     start = strtoull (p, NULL, 10);
@@ -393,6 +433,7 @@ derive_status (const struct berth_state *st)
 {
   char path[64];
   struct stat sb;
+  bool frozen;
 
   if (!berth_state_process_alive (st))
     return BERTH_STATUS_STOPPED;
@@ -402,9 +443,15 @@ derive_status (const struct berth_state *st)
    * look at its exe.  Otherwise no executable any more: it is exiting.  */
   if (stat (path, &sb) < 0)
     return errno == EACCES ? BERTH_STATUS_CREATED : BERTH_STATUS_STOPPED;
+  frozen = cgroup_frozen (st);
+  /* Killed but not yet scheduled to act on it (a loaded machine): it will
+   * only exit, so `kill KILL` then at once `delete` finds it stopped.  A
+   * frozen one stays paused until thawed, as with runc and crun.  */
+  if (!frozen && sigkill_pending (st->pid))
+    return BERTH_STATUS_STOPPED;
   if (sb.st_dev == st->init_exe_dev && sb.st_ino == st->init_exe_ino)
     return BERTH_STATUS_CREATED;
-  return cgroup_frozen (st) ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
+  return frozen ? BERTH_STATUS_PAUSED : BERTH_STATUS_RUNNING;
 }
 
 static struct berth_state *
@@ -428,6 +475,7 @@ state_from_json (json_t *o)
   s->start_cookie = (uint64_t) json_integer_value (json_object_get (o, "startCookie"));
   if (!s->id || !s->oci_version || !s->bundle || !s->rootfs || !s->created || !s->owner)
     goto oom;
+  s->rootfs_mnt_id = (uint64_t) json_integer_value (json_object_get (o, "rootfsMountId"));
   ann = json_object_get (o, "annotations");
   if (json_is_object (ann) && json_object_size (ann) > 0)
     {

@@ -39,6 +39,8 @@ struct berth_state
   struct berth_key_value *annotations;
   size_t n_annotations;
   char *cgroup; /* berth_cgroup_serialize text, NULL when none was made */
+  uint64_t rootfs_mnt_id; /* without a mount namespace of its own: the runtime's bind
+                             of the rootfs onto itself, detached by delete; else 0 */
   struct berth_hook_list poststart; /* kept for start and delete: the bundle may be gone */
   struct berth_hook_list poststop;
   const char *config_text;  /* create: the spec's JSON, saved whole as "config" */

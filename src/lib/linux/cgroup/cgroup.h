@@ -17,8 +17,9 @@
  * may have e.g. hugetlb there).  A limit whose controller is absent fails,
  * as in runc; limits that cgroup v2 cannot express (realtime, swappiness,
  * disableOOMKiller, useHierarchy false, leafWeight, network) fail on v2.
- * memory.kernel and memory.kernelTCP are parsed but ignored, as runc does.  Conversions
- * follow runc: cpu.shares -> cpu.weight, blkio weight -> io.bfq.weight or
+ * memory.kernel is parsed but ignored, as runc and crun do; memory.kernelTCP
+ * is written on v1 where memory.kmem.tcp.limit_in_bytes exists, as crun
+ * does.  Conversions follow runc: cpu.shares -> cpu.weight, blkio weight -> io.bfq.weight or
  * io.weight, memory.swap (memory+swap) -> memory.swap.max = swap - limit.
  *
  * Devices.  resources.devices is applied in order after an implicit "deny

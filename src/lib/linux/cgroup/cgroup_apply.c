@@ -108,7 +108,8 @@ cg_set_rdma (const char *dir, const struct berth_rdma_limit *l, size_t n, berth_
 static bool
 memory_has_settings (const struct berth_memory_resources *m)
 {
-  /* kernel and kernelTCP are ignored; checkBeforeUpdate sets nothing.  */
+  /* kernel is ignored, kernelTCP is v1 only (below); checkBeforeUpdate sets
+   * nothing.  */
   return m->has_limit || m->has_reservation || m->has_swap || m->has_swappiness
          || m->has_disable_oom_killer || m->has_use_hierarchy;
 }
@@ -120,9 +121,15 @@ apply_memory (const struct berth_cgroup *cg, const struct berth_memory_resources
   const char *dir;
   int version;
 
-  if (!memory_has_settings (m))
+  bool tcp_only = !memory_has_settings (m) && m->has_kernel_tcp;
+
+  if (!memory_has_settings (m) && !tcp_only)
     return 0;
   version = cg_locate (cg, "memory", "memory", &dir);
+  /* kernelTCP alone is best effort, as with crun: cgroup v2 has no such
+   * limit.  */
+  if (tcp_only && version != 1)
+    return 0;
   if (version == 0)
     return missing_controller ("memory", "memory", err);
   return version == 1 ? cg_v1_set_memory (dir, m, update, err)

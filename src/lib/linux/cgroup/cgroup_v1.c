@@ -88,8 +88,16 @@ cg_v1_set_memory (const char *dir, const struct berth_memory_resources *m, bool 
   if (m->has_use_hierarchy
       && cg_write (dir, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
     return berth_error_wrap (err, "memory.useHierarchy");
-  /* kernel and kernelTCP: the kernel deprecated (5.4) and then dropped (6.1)
-   * kmem limits; runc ignores them too.  */
+  /* kernel: the kernel deprecated (5.4) and then dropped (6.1) the kmem
+   * limit; runc and crun ignore it.  The TCP buffer limit stayed: crun
+   * writes it where the file is (runc 1.1 ignores it).  */
+  if (m->has_kernel_tcp
+      && write_i64 (dir, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return berth_error_wrap (err, "memory.kernelTCP");
+      berth_error_release (err);
+    }
   return 0;
 }
 

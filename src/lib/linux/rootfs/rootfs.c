@@ -417,6 +417,10 @@ isolate_root (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
 
   if (rootfs_propagation (ctx->spec, &propagation, err) < 0)
     return berth_error_ret (err);
+  /* The runtime's namespace: its propagation is not ours to change (crun
+   * leaves it alone too).  */
+  if (ctx->shared_mntns)
+    return 0;
   if (propagation & MS_PRIVATE)
     flags = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, flags, NULL) < 0)
@@ -428,6 +432,8 @@ isolate_root (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
 static int
 bind_rootfs (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
 {
+  if (ctx->shared_mntns) /* bound by the runtime (shared_mntns.c) */
+    return 0;
   if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berth_error (err, errno, "bind rootfs `%s` onto itself", ctx->rootfs);
   return 0;
@@ -627,7 +633,14 @@ pivot_into (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
 int
 berth_rootfs_pivot (const struct berth_rootfs_ctx *ctx, berth_error_t *err)
 {
-  int r = ctx->no_pivot ? move_root (ctx, err) : pivot_into (ctx, err);
+  int r;
+
+  /* No namespace of our own: neither pivot_root nor moving the rootfs to
+   * "/" (that would cover the host's root), and the host's mounts stay.  */
+  if (ctx->shared_mntns)
+    r = berth_rootfs_chroot (ctx, err);
+  else
+    r = ctx->no_pivot ? move_root (ctx, err) : pivot_into (ctx, err);
 
   if (r < 0)
     return r;

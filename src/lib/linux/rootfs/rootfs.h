@@ -5,6 +5,7 @@
 #define BERTH_ROOTFS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "oci/spec.h"
@@ -17,6 +18,8 @@ struct berth_rootfs_ctx
   bool in_new_userns;  /* device nodes cannot be mknod'ed: bind them from the host */
   bool in_new_netns;   /* sysfs can only be mounted fresh in a new net namespace */
   bool in_new_cgroupns;
+  bool shared_mntns;   /* no mount namespace of its own: the runtime has bound the
+                          rootfs already, "/" keeps its propagation, chroot */
   const char *cgroup_path; /* the container's cgroup (same in every hierarchy) when the
                               runtime is still moving us there: bind that one, not the
                               one /proc/self/cgroup shows now; NULL: ours */
@@ -36,6 +39,15 @@ int berth_rootfs_pivot (const struct berth_rootfs_ctx *ctx, berth_error_t *err);
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, and the final
  * rootfsPropagation of "/".  */
 int berth_rootfs_finalize (const struct berth_rootfs_ctx *ctx, berth_error_t *err);
+
+/* Without a mount namespace of the container's own (shared_mntns.c): the
+ * runtime binds the rootfs onto itself before the init mounts below it and
+ * gets that mount's id; unbind detaches the bind and all below it when the
+ * mount at ROOTFS still is that one.  */
+int berth_rootfs_bind_shared (const char *rootfs, uint64_t *mnt_id, berth_error_t *err);
+void berth_rootfs_unbind_shared (const char *rootfs, uint64_t mnt_id);
+/* chroot into the rootfs (berth_rootfs_pivot does it when shared_mntns).  */
+int berth_rootfs_chroot (const struct berth_rootfs_ctx *ctx, berth_error_t *err);
 
 /* Parsed mount options of one OCI mount (pure; unit tested).  */
 struct berth_mount_options

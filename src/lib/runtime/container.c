@@ -1080,9 +1080,13 @@ wait_gone (const struct berth_state *st, int timeout_ms)
 {
   cleanup_close int pidfd = berth_pidfd_open (st->pid);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  bool ended;
 
-  /* Not our process any more (a reused pid): nothing to wait for.  */
-  if (pidfd < 0 || !berth_state_process_alive (st))
+  /* Not our process any more (a reused pid): nothing to wait for.  One
+   * that is exiting is waited for: a pid namespace's init stays in its
+   * exit path until the namespace is empty, and delete returns when the
+   * container's processes are gone, not when they are on their way.  */
+  if (pidfd < 0 || berth_proc_start_time (st->pid, &ended) != st->pid_start_time)
     return 0;
   /* A pidfd is readable once the process exits (zombie counts as gone).  */
   if (poll (&p, 1, timeout_ms) == 1)

@@ -6,26 +6,52 @@
 # runtime. Everything runs under shared/tools/cgroup-v1-only (the script
 # re-execs itself there) so all runtimes see the same host.
 #
-# usage (as root): bench/run-bench.sh
+# The whole measurement is done twice by default: with the runtimes' state
+# (--root) on a tmpfs, as /run is on a booted system, and on disk (ext4
+# under /var/tmp here), where every inode operation costs real time.  All
+# runtimes get the same kind of state directory in each pass.
+#
+# usage (as root): bench/run-bench.sh [--state tmpfs|disk|both]
 # env: RUNS=100 WARMUP=5 BERTH=path/to/berth-runtime BENCH_JSON=out.json
+#      BENCH_STATE=both (same as --state)  BENCH_DISK_DIR=/var/tmp (where the
+#      on-disk state goes; must not be a tmpfs)
+#      BENCH_TIMER is ignored (the timer is always a plain loop)
 # Ratios are of medians.
-#      BENCH_TIMER=loop (plain timed loop even when hyperfine is installed)
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF="$REPO/bench/run-bench.sh"
-V1ONLY="$REPO/../shared/tools/cgroup-v1-only"
+# shared/ sits next to the main checkout, two levels up from a worktree
+V1ONLY=
+for d in "$REPO/../shared" "$REPO/../../shared" /work/shared; do
+	[ -x "$d/tools/cgroup-v1-only" ] && { V1ONLY="$d/tools/cgroup-v1-only"; break; }
+done
 
 if [ -z "${BERTH_BENCH_INNER:-}" ]; then
 	export BERTH_BENCH_INNER=1
-	if [ -x "$V1ONLY" ]; then
+	if [ -n "$V1ONLY" ]; then
 		exec "$V1ONLY" bash "$SELF" "$@"
 	fi
-	echo "note: $V1ONLY not found, running on the host's cgroup view (crun may fail)" >&2
+	echo "note: shared/tools/cgroup-v1-only not found, running on the host's cgroup view (crun may fail)" >&2
 fi
 
 [ "$(id -u)" -eq 0 ] || { echo "run-bench.sh must run as root" >&2; exit 1; }
 for t in jq; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
+
+STATE_MODE=${BENCH_STATE:-both}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--state) STATE_MODE=${2:-}; shift 2 || true ;;
+	--state=*) STATE_MODE=${1#--state=}; shift ;;
+	*) echo "usage: run-bench.sh [--state tmpfs|disk|both]" >&2; exit 2 ;;
+	esac
+done
+case $STATE_MODE in
+tmpfs) MODES=(tmpfs) ;;
+disk) MODES=(disk) ;;
+both) MODES=(tmpfs disk) ;;
+*) echo "--state: tmpfs, disk or both, not '$STATE_MODE'" >&2; exit 2 ;;
+esac
 
 RUNS=${RUNS:-100}
 WARMUP=${WARMUP:-5}
@@ -34,26 +60,37 @@ TAG="bench-$$"
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 chmod 0755 "$WORK"
 BUNDLE="$WORK/bundle"
-# The runtimes' state goes on a tmpfs, as /run is on a booted system (this
-# machine has no init to mount one): otherwise the disk's metadata latency,
-# not the runtimes, is what gets measured.  The mount lives in the private
-# mount namespace of cgroup-v1-only and goes with it.
-STATE="$WORK/state"
-mkdir -p "$STATE"
+# The runtimes' state goes on a tmpfs (as /run is on a booted system; this
+# machine has no init to mount one) and then on disk, where the disk's
+# metadata latency adds to every create and delete.  The tmpfs lives in the
+# private mount namespace of cgroup-v1-only and goes with it.
+TMPFS_STATE="$WORK/state"
+mkdir -p "$TMPFS_STATE"
 if [ -n "${BERTH_BENCH_INNER:-}" ]; then
-	mount -t tmpfs -o size=64m berth-bench "$STATE" || true
+	mount -t tmpfs -o size=64m berth-bench "$TMPFS_STATE" || true
 fi
+DISK_BASE=${BENCH_DISK_DIR:-/var/tmp}
+DISK_STATE=
+if [[ " ${MODES[*]} " == *" disk "* ]]; then
+	DISK_STATE=$(mktemp -d "$DISK_BASE/berth-bench-state.XXXXXX") || exit 1
+	if [ "$(stat -f -c %T "$DISK_STATE")" = tmpfs ]; then
+		echo "note: $DISK_BASE is a tmpfs; set BENCH_DISK_DIR to a directory on disk" >&2
+	fi
+fi
+STATE=$TMPFS_STATE
 
 # ---------------------------------------------------------------- cleanup ----
 cleanup() {
-	local name id d
-	for name in berth crun runc; do
-		local rt
-		rt=$(rt_path "$name") || continue
-		[ -d "$STATE/root-$name" ] || continue
-		for id in $(ls "$STATE/root-$name" 2>/dev/null); do
-			id=${id%.json} # berth keeps ID.json
-			timeout 20 "$rt" --root "$STATE/root-$name" delete --force "$id" >/dev/null 2>&1
+	local name id d st
+	for st in "$TMPFS_STATE" $DISK_STATE; do
+		for name in berth crun runc; do
+			local rt
+			rt=$(rt_path "$name") || continue
+			[ -d "$st/root-$name" ] || continue
+			for id in $(ls "$st/root-$name" 2>/dev/null); do
+				id=${id%.json} # berth keeps ID.json
+				timeout 20 "$rt" --root "$st/root-$name" delete --force "$id" >/dev/null 2>&1
+			done
 		done
 	done
 	# cgroups named after our containers; under cgroup-v1-only a runtime may
@@ -64,8 +101,9 @@ cleanup() {
 		tmpfs) rm -rf --one-file-system "$d" ;;
 		esac
 	done
-	umount "$STATE" 2>/dev/null
+	umount "$TMPFS_STATE" 2>/dev/null
 	rm -rf --one-file-system "$WORK"
+	[ -n "$DISK_STATE" ] && rm -rf --one-file-system "$DISK_STATE"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -127,35 +165,6 @@ peak_rss() {
 # rotating), never one after the other: every container leaves a network
 # namespace for the kernel to tear down in the background, and that backlog
 # slows whatever runs next.  Interleaving gives every runtime the same machine.
-make_bundle
-echo "berth bench: $RUNS rounds of 'run /bin/true' and 'exec /bin/true', one of each runtime per round (warm-up $WARMUP), $(uname -r)"
-if [ -n "${BERTH_BENCH_INNER:-}" ] && ! grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
-	echo "host view: cgroup v1 only (cgroup-v1-only)"
-fi
-echo
-
-declare -A MEAN RSS NOTE
-declare -a RUNNERS=()
-for name in berth crun runc; do
-	rt=$(rt_path "$name")
-	if [ -z "$rt" ]; then
-		if [ "$name" = berth ]; then NOTE[$name]="berth-runtime not built"; else NOTE[$name]="$name not installed"; fi
-		echo "${NOTE[$name]}"
-		continue
-	fi
-	mkdir -p "$STATE/root-$name"
-	# one probe run: a runtime that cannot run a container is reported, not timed
-	rc=0
-	timeout 30 "$rt" --root "$STATE/root-$name" run --bundle "$WORK/probe" "$TAG-$name-probe" \
-		>/dev/null 2>"$WORK/$name.err" </dev/null || rc=$?
-	if [ "$rc" -ne 42 ]; then
-		NOTE[$name]="$name failed the probe (exit $rc, want 42): $(head -c 200 "$WORK/$name.err" | tr '\n' ' ')"
-		echo "${NOTE[$name]}"
-		timeout 20 "$rt" --root "$STATE/root-$name" delete --force "$TAG-$name-probe" >/dev/null 2>&1
-		continue
-	fi
-	RUNNERS+=("$name")
-done
 
 # one_run NAME I: time one `run` (or the unshare baseline) into NAME.times
 one_run() {
@@ -179,8 +188,6 @@ one_exec() {
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/exec-$name.times"
 }
 
-declare -A FAILED
-for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
 # rotated_order I NAME...: NAME... rotated by I, so that over the rounds
 # every runtime follows every other one equally often (what ran just
 # before still has its namespaces torn down in the background).
@@ -192,68 +199,7 @@ rotated_order() {
 	for ((k = 0; k < n; k++)); do echo "${all[$(((i + k) % n))]}"; done
 }
 
-for ((i = 1; i <= WARMUP + RUNS; i++)); do
-	for name in $(rotated_order "$i" "${RUNNERS[@]}" unshare); do
-		[ -n "${FAILED[$name]:-}" ] && continue
-		one_run "$name" "$i" || FAILED[$name]=1
-	done
-	[ "$i" -eq "$WARMUP" ] && for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
-done
-for name in "${RUNNERS[@]}" unshare; do
-	if [ -n "${FAILED[$name]:-}" ]; then
-		NOTE[$name]="$name failed during the runs: $(head -c 200 "$WORK/$name.err" 2>/dev/null | tr '\n' ' ')"
-		echo "${NOTE[$name]}"
-	else
-		MEAN[$name]=$(stats "$WORK/$name.times")
-	fi
-done
-for name in "${RUNNERS[@]}"; do
-	RSS[$name]=$(peak_rss "$name" "$(rt_path "$name")")
-done
-
-# exec of /bin/true into a running container, same rounds
-declare -a EXECERS=()
-for name in "${RUNNERS[@]}"; do
-	rt=$(rt_path "$name")
-	if timeout 30 "$rt" --root "$STATE/root-$name" run --detach --bundle "$WORK/sleeper" "$TAG-$name-sleeper" \
-		>/dev/null 2>"$WORK/exec-$name.err" </dev/null; then
-		EXECERS+=("$name")
-		: >"$WORK/exec-$name.times"
-	else
-		NOTE[exec-$name]="$name could not start the exec target: $(head -c 200 "$WORK/exec-$name.err")"
-		echo "${NOTE[exec-$name]}"
-	fi
-done
-for ((i = 1; i <= WARMUP + RUNS; i++)); do
-	for name in $(rotated_order "$i" "${EXECERS[@]}"); do
-		[ -n "${FAILED[exec-$name]:-}" ] && continue
-		one_exec "$name" || FAILED[exec-$name]=1
-	done
-	[ "$i" -eq "$WARMUP" ] && for name in "${EXECERS[@]}"; do : >"$WORK/exec-$name.times"; done
-done
-for name in "${EXECERS[@]}"; do
-	if [ -n "${FAILED[exec-$name]:-}" ]; then
-		NOTE[exec-$name]="$name exec failed: $(head -c 200 "$WORK/exec-$name.err" | tr '\n' ' ')"
-		echo "${NOTE[exec-$name]}"
-	else
-		MEAN[exec-$name]=$(stats "$WORK/exec-$name.times")
-	fi
-	timeout 20 "$(rt_path "$name")" --root "$STATE/root-$name" delete --force "$TAG-$name-sleeper" >/dev/null 2>&1
-done
-
-echo
-printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
-for name in berth crun runc unshare; do
-	if [ -n "${MEAN[$name]:-}" ]; then
-		read -r mean med min sd <<<"${MEAN[$name]}"
-		printf '%-10s %10s %10s %10s %10s\n' "$name" "$mean" "$med" "$min" "$sd"
-	else
-		printf '%-10s %10s\n' "$name" "-"
-	fi
-done
-
-# ratios of medians: one slow outlier (a kernel grace period, a page cache
-# miss) moves a mean but not a median
+# ratio A B: median of A / median of B
 ratio() {
 	local a=${MEAN[$1]:-} b=${MEAN[$2]:-} ma mb
 	if [ -n "$a" ] && [ -n "$b" ]; then
@@ -264,36 +210,159 @@ ratio() {
 		echo "n/a"
 	fi
 }
-echo
-echo "berth/crun    $(ratio berth crun)"
-echo "berth/runc    $(ratio berth runc)"
-echo "berth/unshare $(ratio berth unshare)"
 
-echo
-echo "exec of /bin/true into a running container ($RUNS times):"
-printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
-for name in berth crun runc; do
-	if [ -n "${MEAN[exec-$name]:-}" ]; then
-		read -r mean med min sd <<<"${MEAN[exec-$name]}"
-		printf '%-10s %10s %10s %10s %10s\n' "$name" "$mean" "$med" "$min" "$sd"
+declare -A MEAN RSS NOTE FAILED
+declare -a RUNNERS EXECERS
+JSON_PARTS=()
+
+# bench_pass MODE: the whole measurement with the state in $STATE
+bench_pass() {
+	local mode=$1 name rt rc i mean med min sd
+	MEAN=() RSS=() NOTE=() FAILED=() RUNNERS=() EXECERS=()
+	echo "== state on $mode ($STATE, $(stat -f -c %T "$STATE"))"
+	for name in berth crun runc; do
+		rt=$(rt_path "$name")
+		if [ -z "$rt" ]; then
+			if [ "$name" = berth ]; then NOTE[$name]="berth-runtime not built"; else NOTE[$name]="$name not installed"; fi
+			echo "${NOTE[$name]}"
+			continue
+		fi
+		mkdir -p "$STATE/root-$name"
+		# one probe run: a runtime that cannot run a container is reported, not timed
+		rc=0
+		timeout 30 "$rt" --root "$STATE/root-$name" run --bundle "$WORK/probe" "$TAG-$name-probe" \
+			>/dev/null 2>"$WORK/$name.err" </dev/null || rc=$?
+		if [ "$rc" -ne 42 ]; then
+			NOTE[$name]="$name failed the probe (exit $rc, want 42): $(head -c 200 "$WORK/$name.err" | tr '\n' ' ')"
+			echo "${NOTE[$name]}"
+			timeout 20 "$rt" --root "$STATE/root-$name" delete --force "$TAG-$name-probe" >/dev/null 2>&1
+			continue
+		fi
+		RUNNERS+=("$name")
+	done
+
+	for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
+	for ((i = 1; i <= WARMUP + RUNS; i++)); do
+		for name in $(rotated_order "$i" "${RUNNERS[@]}" unshare); do
+			[ -n "${FAILED[$name]:-}" ] && continue
+			one_run "$name" "$mode-$i" || FAILED[$name]=1
+		done
+		[ "$i" -eq "$WARMUP" ] && for name in "${RUNNERS[@]}" unshare; do : >"$WORK/$name.times"; done
+	done
+	for name in "${RUNNERS[@]}" unshare; do
+		if [ -n "${FAILED[$name]:-}" ]; then
+			NOTE[$name]="$name failed during the runs: $(head -c 200 "$WORK/$name.err" 2>/dev/null | tr '\n' ' ')"
+			echo "${NOTE[$name]}"
+		else
+			MEAN[$name]=$(stats "$WORK/$name.times")
+		fi
+	done
+	for name in "${RUNNERS[@]}"; do
+		RSS[$name]=$(peak_rss "$name" "$(rt_path "$name")")
+	done
+
+	# exec of /bin/true into a running container, same rounds
+	for name in "${RUNNERS[@]}"; do
+		rt=$(rt_path "$name")
+		if timeout 30 "$rt" --root "$STATE/root-$name" run --detach --bundle "$WORK/sleeper" "$TAG-$name-sleeper" \
+			>/dev/null 2>"$WORK/exec-$name.err" </dev/null; then
+			EXECERS+=("$name")
+			: >"$WORK/exec-$name.times"
+		else
+			NOTE[exec-$name]="$name could not start the exec target: $(head -c 200 "$WORK/exec-$name.err")"
+			echo "${NOTE[exec-$name]}"
+		fi
+	done
+	for ((i = 1; i <= WARMUP + RUNS; i++)); do
+		for name in $(rotated_order "$i" "${EXECERS[@]}"); do
+			[ -n "${FAILED[exec-$name]:-}" ] && continue
+			one_exec "$name" || FAILED[exec-$name]=1
+		done
+		[ "$i" -eq "$WARMUP" ] && for name in "${EXECERS[@]}"; do : >"$WORK/exec-$name.times"; done
+	done
+	for name in "${EXECERS[@]}"; do
+		if [ -n "${FAILED[exec-$name]:-}" ]; then
+			NOTE[exec-$name]="$name exec failed: $(head -c 200 "$WORK/exec-$name.err" | tr '\n' ' ')"
+			echo "${NOTE[exec-$name]}"
+		else
+			MEAN[exec-$name]=$(stats "$WORK/exec-$name.times")
+		fi
+		timeout 20 "$(rt_path "$name")" --root "$STATE/root-$name" delete --force "$TAG-$name-sleeper" >/dev/null 2>&1
+	done
+
+	echo
+	echo "run of /bin/true ($RUNS rounds), state on $mode:"
+	printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
+	for name in berth crun runc unshare; do
+		if [ -n "${MEAN[$name]:-}" ]; then
+			read -r mean med min sd <<<"${MEAN[$name]}"
+			printf '%-10s %10s %10s %10s %10s\n' "$name" "$mean" "$med" "$min" "$sd"
+		else
+			printf '%-10s %10s\n' "$name" "-"
+		fi
+	done
+	# ratios of medians: one slow outlier (a kernel grace period, a page cache
+	# miss) moves a mean but not a median
+	echo
+	echo "[$mode] berth/crun    $(ratio berth crun)"
+	echo "[$mode] berth/runc    $(ratio berth runc)"
+	echo "[$mode] berth/unshare $(ratio berth unshare)"
+
+	echo
+	echo "exec of /bin/true into a running container ($RUNS times), state on $mode:"
+	printf '%-10s %10s %10s %10s %10s\n' runtime "mean ms" "median ms" "min ms" "stddev ms"
+	for name in berth crun runc; do
+		if [ -n "${MEAN[exec-$name]:-}" ]; then
+			read -r mean med min sd <<<"${MEAN[exec-$name]}"
+			printf '%-10s %10s %10s %10s %10s\n' "$name" "$mean" "$med" "$min" "$sd"
+		fi
+	done
+	echo "[$mode] exec berth/crun  $(ratio exec-berth exec-crun)"
+	echo "[$mode] exec berth/runc  $(ratio exec-berth exec-runc)"
+
+	echo
+	echo "peak RSS of one run (max resident set size, KiB, /usr/bin/time -f %M):"
+	for name in berth crun runc; do
+		printf '  %-8s %s\n' "$name" "${RSS[$name]:-${NOTE[$name]:-n/a}}"
+	done
+	echo
+
+	if [ -n "${BENCH_JSON:-}" ]; then
+		local m
+		JSON_PARTS+=("$(for name in berth crun runc unshare; do
+			m=${MEAN[$name]:-}
+			read -r _ med _ <<<"${m:-x x}"
+			jq -n --arg s "$mode" --arg n "$name" --arg m "${m%% *}" --arg med "$med" --arg r "${RSS[$name]:-}" --arg note "${NOTE[$name]:-}" \
+				'{state: $s, name: $n, mean_ms: ($m | tonumber? // null), median_ms: ($med | tonumber? // null), peak_rss_kib: ($r | tonumber? // null), note: $note}'
+		done)")
 	fi
-done
-echo "exec berth/crun  $(ratio exec-berth exec-crun)"
-echo "exec berth/runc  $(ratio exec-berth exec-runc)"
+}
 
+make_bundle
+echo "berth bench: $RUNS rounds of 'run /bin/true' and 'exec /bin/true', one of each runtime per round (warm-up $WARMUP), $(uname -r), state on: ${MODES[*]}"
+if [ -n "${BERTH_BENCH_INNER:-}" ] && ! grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
+	echo "host view: cgroup v1 only (cgroup-v1-only)"
+fi
 echo
-echo "peak RSS of one run (max resident set size, KiB, /usr/bin/time -f %M):"
-for name in berth crun runc; do
-	printf '  %-8s %s\n' "$name" "${RSS[$name]:-${NOTE[$name]:-n/a}}"
+
+declare -A SUMMARY
+for mode in "${MODES[@]}"; do
+	case $mode in
+	tmpfs) STATE=$TMPFS_STATE ;;
+	disk) STATE=$DISK_STATE ;;
+	esac
+	bench_pass "$mode"
+	SUMMARY[$mode]=$(printf '%-6s %8s %8s %8s %8s   %5s %5s %5s' "$mode" \
+		"$(read -r _ m _ <<<"${MEAN[berth]:-- -}"; echo "$m")" "$(read -r _ m _ <<<"${MEAN[crun]:-- -}"; echo "$m")" \
+		"$(read -r _ m _ <<<"${MEAN[runc]:-- -}"; echo "$m")" "$(read -r _ m _ <<<"${MEAN[unshare]:-- -}"; echo "$m")" \
+		"$(ratio berth crun)" "$(ratio berth runc)" "$(ratio berth unshare)")
 done
+
+echo "summary, run of /bin/true, medians (ms) and ratios of medians:"
+printf '%-6s %8s %8s %8s %8s   %5s %5s %5s\n' state berth crun runc unshare /crun /runc /unsh
+for mode in "${MODES[@]}"; do echo "${SUMMARY[$mode]}"; done
 
 if [ -n "${BENCH_JSON:-}" ]; then
-	{
-		for name in berth crun runc unshare; do
-			m=${MEAN[$name]:-}
-			jq -n --arg n "$name" --arg m "${m%% *}" --arg r "${RSS[$name]:-}" --arg note "${NOTE[$name]:-}" \
-				'{name: $n, mean_ms: ($m | tonumber? // null), peak_rss_kib: ($r | tonumber? // null), note: $note}'
-		done
-	} | jq -s --argjson runs "$RUNS" '{runs: $runs, results: .}' >"$BENCH_JSON"
+	printf '%s\n' "${JSON_PARTS[@]}" | jq -s --argjson runs "$RUNS" '{runs: $runs, results: .}' >"$BENCH_JSON"
 	echo "results: $BENCH_JSON"
 fi

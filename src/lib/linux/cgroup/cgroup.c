@@ -251,11 +251,39 @@ berth_cgroup_open_dir_fd (const struct berth_cgroup *cg, int *fd, berth_error_t 
 
 /* Destroy.  */
 
+/* The common case, a container whose processes are all gone: an empty
+ * cgroup goes with one rmdir per hierarchy, no cgroup.procs read first (10
+ * hierarchies on v1).  The kernel refuses (EBUSY) to remove a cgroup that
+ * still holds a task or a child cgroup, so nothing alive is missed: any
+ * refusal sends the whole cgroup the long way, kill and remove the tree.  */
+static bool
+remove_all_if_empty (const struct berth_cgroup *cg)
+{
+  bool all = true;
+
+  if (cg->fake)
+    return false; /* a stand-in directory holds plain files */
+  for (size_t i = 0; i <= cg->n_v1; i++)
+    {
+      const struct cg_hierarchy *h = i < cg->n_v1 ? &cg->v1[i] : cg->has_v2 ? &cg->v2 : NULL;
+
+      if (h == NULL)
+        continue;
+      if (rmdir (h->dir) < 0 && errno != ENOENT)
+        all = false;
+      else
+        cg_remove_created_parents (cg->fake, h->dir, h->created);
+    }
+  return all;
+}
+
 int
 berth_cgroup_destroy (const struct berth_cgroup *cg, berth_error_t *err)
 {
   const struct cg_hierarchy *failed = NULL;
 
+  if (remove_all_if_empty (cg))
+    return 0;
   if (cg_kill_all (cg, err) < 0)
     return berth_error_wrap (err, "destroy cgroup `%s`", cg->path);
   /* Every hierarchy is tried even when one fails; the first error is kept.  */

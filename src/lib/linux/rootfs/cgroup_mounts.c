@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ cgroup_bind_source (const char *name, const char *path)
    afresh in a cgroup namespace of our own, else bound from the host.  */
 static int
 attach_cgroup_hierarchy (struct berth_mount_plan *p, int tmpfsdir, const char *name,
-                         char *cgroup_text, berth_error_t *err)
+                         char *cgroup_text, bool defer_flags, berth_error_t *err)
 {
   cleanup_free char *cgroups = strdup (cgroup_text);
   cleanup_free char *source = NULL;
@@ -114,6 +115,8 @@ attach_cgroup_hierarchy (struct berth_mount_plan *p, int tmpfsdir, const char *n
     return berth_error (err, ENOMEM, "mount cgroup `%s`", name);
   if (berth_mount_on_fd (source, fd, dest, NULL, MS_BIND | MS_REC, NULL, err) < 0)
     return berth_error_ret (err);
+  if (defer_flags)
+    return 0; /* set for the whole tree at once: set_tree_flags */
   top = openat (tmpfsdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (top < 0)
     return berth_error (err, errno, "open `%s`", dest);
@@ -134,6 +137,74 @@ copy_cgroup_symlink (int hostdir, int tmpfsdir, const char *name, berth_error_t 
   return 0;
 }
 
+/* The mount flags SET (and CLEAR) on the tmpfs at TOP and every bind below
+   it, in one mount_setattr instead of a remount per hierarchy (ten on v1:
+   about 0.2 ms).  Only the bits named change, so flags the kernel locks on
+   a bind (in a user namespace) are kept without being restated.  Returns
+   -ENOSYS (kernels before 5.12) for the caller to remount one by one.  */
+static int
+set_tree_flags (int top, unsigned long set, unsigned long clear)
+{
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+  };
+  struct mount_attr attr = { 0 };
+
+  for (size_t i = 0; i < sizeof (map) / sizeof (map[0]); i++)
+    {
+      if (set & map[i].ms)
+        attr.attr_set |= map[i].attr;
+      else if (clear & map[i].ms)
+        attr.attr_clr |= map[i].attr;
+    }
+  /* atime is one field: name it whole, then the one mode wanted.  */
+  if (set & ATIME_FLAGS)
+    {
+      attr.attr_clr |= MOUNT_ATTR__ATIME;
+      attr.attr_set |= (set & MS_NOATIME)       ? MOUNT_ATTR_NOATIME
+                       : (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+                                                : MOUNT_ATTR_RELATIME;
+    }
+  if (mount_setattr (top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    return -errno;
+  return 0;
+}
+
+/* Without mount_setattr: remount each hierarchy below TMPFSDIR.  */
+static int
+remount_each (struct berth_mount_plan *p, int tmpfsdir, unsigned long set, unsigned long clear,
+              berth_error_t *err)
+{
+  cleanup_dir DIR *d = fdopendir (dup (tmpfsdir));
+  struct dirent *de;
+
+  if (d == NULL)
+    return berth_error (err, errno, "open `%s`", p->dest);
+  while ((de = readdir (d)))
+    {
+      cleanup_close int fd = -1;
+      struct statx stx;
+
+      if (de->d_type != DT_DIR || de->d_name[0] == '.')
+        continue;
+      fd = openat (tmpfsdir, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return berth_error (err, errno, "open `%s/%s`", p->dest, de->d_name);
+      if (statx (fd, "", AT_EMPTY_PATH, 0, &stx) < 0
+          || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+        continue;
+      if (berth_remount_bind (fd, p->dest, set, clear, err) < 0)
+        return berth_error_ret (err);
+    }
+  return 0;
+}
+
 /* cgroup v1 host: a tmpfs with one directory per hierarchy of the host's
    /sys/fs/cgroup, and its symlinks ("cpu" -> "cpu,cpuacct").  */
 static int
@@ -144,7 +215,10 @@ attach_cgroup_v1 (struct berth_mount_plan *p, int rootfd, int destfd, berth_erro
   cleanup_close int dir = -1;
   cleanup_dir DIR *host = NULL;
   unsigned long flags = berth_mount_plan_fs_flags (p) & ~MS_RDONLY;
+  unsigned long bind_set = berth_mount_plan_fs_flags (p) & PER_MOUNT_FLAGS;
+  unsigned long bind_clear = p->o.clear_flags & PER_MOUNT_FLAGS;
   struct dirent *de;
+  int r;
 
   if (berth_read_file ("/proc/self/cgroup", &cgroups, NULL, err) < 0)
     return berth_error_ret (err);
@@ -161,16 +235,24 @@ attach_cgroup_v1 (struct berth_mount_plan *p, int rootfd, int destfd, berth_erro
     return berth_error (err, errno, "open `" HOST_CGROUP_ROOT "`");
   while ((de = readdir (host)))
     {
-      int r = 0;
+      r = 0;
       if (de->d_name[0] == '.')
         continue;
       if (de->d_type == DT_LNK)
         r = copy_cgroup_symlink (dirfd (host), dir, de->d_name, err);
       else if (de->d_type == DT_DIR)
-        r = attach_cgroup_hierarchy (p, dir, de->d_name, cgroups, err);
+        r = attach_cgroup_hierarchy (p, dir, de->d_name, cgroups, true, err);
       if (r < 0)
         return berth_error_wrap (err, "mount `cgroup` to `%s`", p->dest);
     }
+  /* The binds get the mount's flags, the tmpfs has them but read-only.  */
+  r = set_tree_flags (top, bind_set, bind_clear);
+  if (r == 0)
+    return 0;
+  if (r != -ENOSYS)
+    return berth_error (err, -r, "set the flags of `%s`", p->dest);
+  if (remount_each (p, dir, bind_set, bind_clear, err) < 0)
+    return berth_error_ret (err);
   if ((p->o.flags & MS_RDONLY) && berth_remount_bind (top, p->dest, MS_RDONLY, 0, err) < 0)
     return berth_error_ret (err);
   return 0;

@@ -87,9 +87,10 @@ set_node_attributes (int dirfd, const char *name, const char *path, mode_t type,
     return berth_error (err, errno, "device `%s`", path);
   if ((st.st_mode & S_IFMT) != type)
     return berth_error (err, EEXIST, "device `%s`: replaced while being created", path);
-  if (fchownat (fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+  /* Usually right from mknod already (made as root, umask 0): skip.  */
+  if ((st.st_uid != uid || st.st_gid != gid) && fchownat (fd, "", uid, gid, AT_EMPTY_PATH) < 0)
     return berth_error (err, errno, "chown device `%s`", path);
-  if (chmod (berth_fd_path (fd, fdpath), perm) < 0)
+  if ((st.st_mode & 07777) != perm && chmod (berth_fd_path (fd, fdpath), perm) < 0)
     return berth_error (err, errno, "chmod device `%s`", path);
   return 0;
 }
@@ -135,8 +136,15 @@ create_device (const struct berth_rootfs_ctx *ctx, int rootfd, const struct bert
 
   if (ctx->in_new_userns && type != S_IFIFO)
     return bind_host_device (dirfd, name, clean, err);
-  if (mknodat (dirfd, name, type | perm, makedev (dev->major, dev->minor)) < 0)
-    return errno == EEXIST ? 0 : berth_error (err, errno, "mknod `%s`", clean);
+  {
+    /* The mode asked for, not one the umask cut: saves the chmod.  */
+    mode_t old_umask = umask (0);
+    int r = mknodat (dirfd, name, type | perm, makedev (dev->major, dev->minor));
+    int saved = errno;
+    umask (old_umask);
+    if (r < 0)
+      return saved == EEXIST ? 0 : berth_error (err, saved, "mknod `%s`", clean);
+  }
   return set_node_attributes (dirfd, name, clean, type, perm, dev->has_uid ? dev->uid : 0,
                               dev->has_gid ? dev->gid : 0, err);
 }

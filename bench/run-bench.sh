@@ -166,14 +166,18 @@ peak_rss() {
 # namespace for the kernel to tear down in the background, and that backlog
 # slows whatever runs next.  Interleaving gives every runtime the same machine.
 
-# one_run NAME I: time one `run` (or the unshare baseline) into NAME.times
+# one_run NAME I: time one `run` (or the unshare baseline) into NAME.times.
+# Nothing but the command itself between the two clock reads: the path is
+# looked up before (a $(...) there is a fork of bash, ~1 ms), and unshare
+# gets the same redirections as the runtimes.
 one_run() {
 	local name=$1 i=$2 rt t0
-	t0=$EPOCHREALTIME
 	if [ "$name" = unshare ]; then
-		unshare -fpmuin --mount-proc true || return 1
+		t0=$EPOCHREALTIME
+		unshare -fpmuin --mount-proc true >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
 	else
-		rt=$(rt_path "$name")
+		rt=${RT_PATH[$name]}
+		t0=$EPOCHREALTIME
 		"$rt" --root "$STATE/root-$name" run --bundle "$BUNDLE" "$TAG-$name-$i" >/dev/null 2>"$WORK/$name.err" </dev/null || return 1
 	fi
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/$name.times"
@@ -181,8 +185,7 @@ one_run() {
 
 # one_exec NAME: time one exec of /bin/true into NAME's sleeper
 one_exec() {
-	local name=$1 rt t0
-	rt=$(rt_path "$name")
+	local name=$1 rt=${RT_PATH[$1]} t0
 	t0=$EPOCHREALTIME
 	"$rt" --root "$STATE/root-$name" exec "$TAG-$name-sleeper" /bin/true >/dev/null 2>"$WORK/exec-$name.err" </dev/null || return 1
 	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f\n", b - a }' >>"$WORK/exec-$name.times"
@@ -211,7 +214,8 @@ ratio() {
 	fi
 }
 
-declare -A MEAN RSS NOTE FAILED
+declare -A MEAN RSS NOTE FAILED RT_PATH
+for name in berth crun runc; do RT_PATH[$name]=$(rt_path "$name"); done
 declare -a RUNNERS EXECERS
 JSON_PARTS=()
 

@@ -49,18 +49,37 @@ state_freep (struct berth_state **s)
 }
 #define cleanup_state __attribute__ ((cleanup (state_freep)))
 
-/* snprintf, not strftime: strftime loads the time zone database.  */
+/* snprintf, not strftime, and the calendar date worked out here: glibc's
+ * strftime and even gmtime_r load the time zone database (seven syscalls
+ * on /etc/localtime) that UTC does not need.  Days since the epoch to
+ * year, month, day: the proleptic Gregorian calendar in 400-year eras.  */
 static char *
 now_rfc3339 (void)
 {
   struct timespec ts;
-  struct tm tm;
+  long long days, secs, era, doe, yoe, doy, mp, year;
+  unsigned month, day;
   char *out = NULL;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec)
+  days = ts.tv_sec / 86400;
+  secs = ts.tv_sec % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  days += 719468; /* from 1970-01-01 to 0000-03-01 */
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+  month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+  year = yoe + era * 400 + (month <= 2);
+  if (asprintf (&out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day,
+                secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec)
       < 0)
     return NULL;
   return out;

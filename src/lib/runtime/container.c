@@ -78,8 +78,8 @@ now_rfc3339 (void)
   day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
   month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
   year = yoe + era * 400 + (month <= 2);
-  if (asprintf (&out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day,
-                secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec)
+  if (asprintf (&out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", year, month, day, secs / 3600,
+                secs / 60 % 60, secs % 60, ts.tv_nsec)
       < 0)
     return NULL;
   return out;

@@ -44,6 +44,8 @@ int cmd_import (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_load (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_save (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_from_host (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_mount (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_umount (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 #endif

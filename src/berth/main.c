@@ -25,7 +25,8 @@ usage (FILE *out)
            "A daemonless Docker-style container engine.\n\n"
            "Image commands:\n"
            "  images      list images (-q, --format, --no-trunc)\n"
-           "  image       from-host, inspect, ls, prune, rm, tag, history, import, load, save\n"
+           "  image       from-host, inspect, ls, prune, rm, tag, history, import, load, save,\n"
+           "              mount, umount\n"
            "  rmi         remove images (-f)\n"
            "  tag         SRC DST\n"
            "  history     the layers' history of an image\n"
@@ -72,6 +73,8 @@ cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err)
     { "import", cmd_import },
     { "load", cmd_load },
     { "save", cmd_save },
+    { "mount", cmd_image_mount },
+    { "umount", cmd_image_umount },
   };
   if (argc < 2)
     {

@@ -314,6 +314,7 @@ berth_image_elf_closure (const char *program, char ***paths, berth_error_t *err)
     if ((out[i] = strdup (json_string_value (json_array_get (c.queue, i)))) == NULL)
       {
         berth_strv_freep (&out);
+        out = NULL;
         break;
       }
   if (out == NULL)

@@ -39,6 +39,7 @@ berth_image_lower_dirs (struct berth_image_store *s, const char *ref, char ***di
       if (v[i] == NULL)
         {
           berth_strv_freep (&v);
+          v = NULL;
           break;
         }
     }

@@ -13,6 +13,7 @@ berth_image_removal_clear (struct berth_image_removal *r)
 {
   berth_strv_freep (&r->untagged);
   berth_strv_freep (&r->deleted);
+  r->untagged = r->deleted = NULL;
   r->reclaimed = 0;
 }
 

@@ -111,6 +111,8 @@ main (int argc, char **argv)
   berth_error_t err = NULL;
   int c, status = -1;
 
+  opterr = 0; /* one error line, ours */
+
   while ((c = getopt_long (argc, argv, "+hv", global_options, NULL)) != -1)
     switch (c)
       {

@@ -2,7 +2,8 @@
 # Runs every berth test and ends with one line "N passed, N failed":
 #  1. unit tests (cmocka, TAP) in the release build and under ASan+UBSan;
 #  2. end-to-end tests (bats, as root, real containers) against build/berth-runtime;
-#  3. a fast part of the end-to-end suite against the ASan+UBSan build.
+#  3. a fast part of the end-to-end suite against the ASan+UBSan build
+#     (lifecycle with berth-runtime, the image tests with berth).
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -48,6 +49,11 @@ if [ "$(id -u)" = 0 ]; then
     RUNTIME=$top/build-asan/berth-runtime ASAN_OPTIONS=detect_leaks=1 \
       bats --tap tests/e2e/lifecycle.bats >build-asan/e2e.tap 2>&1
     count_tap "e2e (asan+ubsan)" build-asan/e2e.tap
+  fi
+  if [ -x build-asan/berth ]; then
+    BERTH=$top/build-asan/berth ASAN_OPTIONS=detect_leaks=1 \
+      bats --tap tests/e2e/image.bats >build-asan/e2e-image.tap 2>&1
+    count_tap "e2e image (asan+ubsan)" build-asan/e2e-image.tap
   fi
 else
   echo "e2e: skipped (needs root)"

@@ -137,6 +137,26 @@ cmd_images (struct cli *cli, int argc, char **argv, berth_error_t *err)
     {
       size_t i;
       json_t *r;
+      /* "table FORMAT": Docker's header line first, in the same format */
+      if (strncmp (format, "table", 5) == 0)
+        {
+          json_t *heads
+              = json_pack ("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", "REPOSITORY", "Tag",
+                           "TAG", "ID", "IMAGE ID", "Digest", "DIGEST", "CreatedAt", "CREATED AT",
+                           "CreatedSince", "CREATED", "Size", "SIZE");
+          format += 5;
+          format += strspn (format, " ");
+          if (*format == '\0')
+            format = "{{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}";
+          int r0 = print_row (heads, format, err);
+          json_decref (heads);
+          if (r0 < 0)
+            {
+              json_decref (rows);
+              berth_image_list_free (list, n);
+              return BERTH_EXIT_ERROR;
+            }
+        }
       json_array_foreach (rows, i, r)
       {
         if (print_row (r, format, err) < 0)

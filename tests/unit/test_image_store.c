@@ -14,8 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
 #include "cleanup.h"
 #include "image/internal.h"
+#include "testutil.h"
 #include "util.h"
 
 static int
@@ -288,6 +294,102 @@ test_in_use_hook (void **state)
   unlink (tgz);
 }
 
+static char *
+join (const char *dir, const char *rel)
+{
+  char *p;
+  assert_true (asprintf (&p, "%s/%s", dir, rel) > 0);
+  return p;
+}
+
+/* The names in a tar, one string "name\n" each.  */
+static char *
+tar_names (const char *path)
+{
+  struct archive *a = archive_read_new ();
+  struct archive_entry *e;
+  size_t size = 0;
+  char *out = NULL;
+  FILE *f = open_memstream (&out, &size);
+  archive_read_support_format_tar (a);
+  assert_int_equal (archive_read_open_filename (a, path, 10240), ARCHIVE_OK);
+  while (archive_read_next_header (a, &e) == ARCHIVE_OK)
+    fprintf (f, "%s\n", archive_entry_pathname (e));
+  archive_read_free (a);
+  fclose (f);
+  return out;
+}
+
+static void
+test_commit_upper_dir (void **state)
+{
+  REQUIRE_ROOT ();
+  struct berth_image_store *s = *state;
+  cleanup_error berth_error_t err = NULL;
+  cleanup_free char *tgz = store_path (s, "../c.tgz"), *base = NULL, *id = NULL;
+  cleanup_free char *up = store_path (s, "../upper"), *tar = store_path (s, "../layer.tar");
+  cleanup_free char *names = NULL, *p = NULL, *dir = NULL;
+  struct berth_image *img = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
+  char v[4] = "";
+
+  make_gzip_tar (berth_image_store_root (s), tgz);
+  fd = open (tgz, O_RDONLY);
+  assert_int_equal (berth_image_import (s, fd, "base", &base, &err), 0);
+  close (fd);
+  /* an overlay upper dir: a new file, the base's f deleted, an opaque dir */
+  assert_int_equal (mkdir (up, 0755), 0);
+  free (p);
+  p = join (up, "new");
+  assert_int_equal (berth_write_file (p, "n", 1, 0644, NULL), 0);
+  free (p);
+  p = join (up, "f");
+  assert_int_equal (mknod (p, S_IFCHR, makedev (0, 0)), 0);
+  free (p);
+  p = join (up, "d");
+  assert_int_equal (mkdir (p, 0755), 0);
+  assert_int_equal (setxattr (p, "trusted.overlay.opaque", "y", 1, 0), 0);
+  free (p);
+  p = join (up, "d/y");
+  assert_int_equal (berth_write_file (p, "y", 1, 0644, NULL), 0);
+
+  fd = open (tar, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  assert_int_equal (berth_image_write_tar (up, fd, true, &err), 0);
+  names = tar_names (tar);
+  assert_non_null (strstr (names, ".wh.f\n"));
+  assert_non_null (strstr (names, "d/.wh..wh..opq\n"));
+  assert_non_null (strstr (names, "d/y\n"));
+  assert_non_null (strstr (names, "new\n"));
+  assert_null (strstr (names, "\nf\n"));
+
+  json_t *config = json_pack ("{s:[s]}", "Cmd", "/bin/true");
+  assert_int_equal (lseek (fd, 0, SEEK_SET), 0);
+  assert_int_equal (
+      berth_image_commit (s, "base", fd, config, "berth commit", "a test", "committed", &id, &err),
+      0);
+  json_decref (config);
+  assert_int_equal (berth_image_get (s, "committed", &img, &err), 0);
+  assert_int_equal (img->n_layers, 2);
+  assert_string_equal (json_string_value (json_array_get (
+                           json_object_get (json_object_get (img->config, "config"), "Cmd"), 0)),
+                       "/bin/true");
+  assert_int_equal (json_array_size (json_object_get (img->config, "history")), 2);
+  /* the new layer has overlay's whiteout forms again */
+  dir = store_path (s, "layers/%s/diff", digest_hex (img->diff_ids[1]));
+  free (p);
+  p = join (dir, "f");
+  assert_int_equal (lstat (p, &st), 0);
+  assert_true (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0));
+  free (p);
+  p = join (dir, "d");
+  assert_int_equal (getxattr (p, "trusted.overlay.opaque", v, sizeof (v)), 1);
+  berth_image_free (img);
+  berth_remove_tree (up, NULL);
+  unlink (tar);
+  unlink (tgz);
+}
+
 #define STORE_TEST(f) cmocka_unit_test_setup_teardown (f, make_store, remove_store)
 
 int
@@ -301,6 +403,7 @@ main (void)
     STORE_TEST (test_layer_diffid_mismatch_leaves_nothing),
     STORE_TEST (test_tag_resolve_remove),
     STORE_TEST (test_in_use_hook),
+    STORE_TEST (test_commit_upper_dir),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

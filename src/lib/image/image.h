@@ -133,6 +133,21 @@ int berth_image_from_host (struct berth_image_store *s, const char *name, char *
  * NULL-terminated vector).  */
 int berth_image_elf_closure (const char *program, char ***paths, berth_error_t *err);
 
+/* Write the tree at dir as a layer tar (uncompressed) to fd, never
+ * following a symlink.  With upper (an overlay upper directory, for commit),
+ * overlay's whiteouts become the image spec's: a 0/0 character device
+ * ".wh.NAME", an opaque directory a ".wh..wh..opq" entry in it.  Without
+ * it, the tree is written as it is (export of a container's root).  */
+int berth_image_write_tar (const char *dir, int fd, bool upper, berth_error_t *err);
+
+/* A new image: base_ref's layers (NULL: none) plus one layer read from
+ * layer_fd (a tar, plain or compressed), the base's config with its
+ * "config" object replaced by config (NULL: kept), a history entry
+ * (created_by, comment).  name may be NULL.  *id is the new image's ID.  */
+int berth_image_commit (struct berth_image_store *s, const char *base_ref, int layer_fd,
+                        json_t *config, const char *created_by, const char *comment,
+                        const char *name, char **id, berth_error_t *err);
+
 /* The image's layer directories, TOP layer first (overlay's lowerdir order),
  * NULL-terminated.  */
 int berth_image_lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs,

@@ -385,3 +385,86 @@ check_ml() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"neither a docker-archive"* ]]
 }
+
+# make_many_layers N DIR: a docker-archive of N one-file layers in DIR/out.tar
+make_many_layers() {
+	local n=$1 d=$2 i ids=() layers=()
+	mkdir -p "$d/out"
+	for ((i = 0; i < n; i++)); do
+		mkdir -p "$d/l$i"
+		echo "$i" >"$d/l$i/f$i"
+		tar -C "$d/l$i" -cf "$d/out/$i.tar" .
+		ids+=("sha256:$(sha256sum "$d/out/$i.tar" | cut -d' ' -f1)")
+		layers+=("$i.tar")
+	done
+	printf '%s\n' "${ids[@]}" | jq -R . | jq -s '{architecture:"amd64",os:"linux",config:{},rootfs:{type:"layers",diff_ids:.}}' >"$d/out/config.json"
+	printf '%s\n' "${layers[@]}" | jq -R . | jq -s '[{Config:"config.json",RepoTags:["many:layers"],Layers:.}]' >"$d/out/manifest.json"
+	tar -C "$d/out" -cf "$d/out.tar" .
+}
+
+@test "overlay limits: 200 layers mount fd-based (the legacy option string would not fit a page), 501 are refused" {
+	make_many_layers 200 "$T/many"
+	run b load -i "$T/many/out.tar"
+	[ "$status" -eq 0 ]
+	run in_mount many:layers 'cat "$M/mnt/f0" "$M/mnt/f199"; ls "$M/mnt" | wc -l' --method fd
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "0 199 200" ]
+	run in_mount many:layers 'true' --method legacy
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"more than a page"* ]]
+	# 501 layers: more than overlayfs stacks, refused before any layer is read
+	jq '.rootfs.diff_ids |= . + [range(301) | "sha256:" + ("0" * 64)]' "$T/many/out/config.json" >"$T/many/c2"
+	mv "$T/many/c2" "$T/many/out/config.json"
+	tar -C "$T/many/out" -cf "$T/many/out501.tar" .
+	run b load -i "$T/many/out501.tar"
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"more than overlayfs can stack"* ]]
+	rm -rf "$T/many"
+}
+
+@test "concurrency: parallel loads, imports and removals keep the store whole" {
+	local i pids=()
+	for i in 1 2 3 4 5 6; do
+		b load -q -i "$T/podman-docker.tar" &
+		pids+=($!)
+		b import "$T/rfs.tar" "imp$i" >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	# one image loaded six times, six names for one imported layer
+	[ "$(b images --format '{{.Repository}}' | sort | uniq | wc -l)" -eq 7 ]
+	[ "$(count_layers)" -eq 3 ]
+	[ -z "$(ls -A "$ROOT/tmp")" ]
+	pids=()
+	for i in 1 2 3 4 5 6; do
+		b rmi "imp$i" >/dev/null &
+		pids+=($!)
+	done
+	b load -q -i "$T/podman-docker.tar" &
+	pids+=($!)
+	for i in "${pids[@]}"; do wait "$i"; done
+	[ "$(b images --format '{{.Repository}}')" = localhost/berthtest-ml ]
+	check_ml auto
+	b rmi berthtest-ml
+	store_empty
+}
+
+@test "a load killed with SIGKILL leaves nothing a later command does not remove" {
+	make_many_layers 150 "$T/kill"
+	local i
+	for i in 1 2 3; do
+		b load -i "$T/kill/out.tar" >/dev/null 2>&1 &
+		sleep 0.$((i * 2))
+		kill -9 $! 2>/dev/null
+		wait $! 2>/dev/null || true
+	done
+	# a later load of the same archive works
+	b load -i "$T/kill/out.tar"
+	[ "$(b images -q | wc -l)" -eq 1 ]
+	b rmi many:layers
+	store_empty
+	rm -rf "$T/kill"
+}

@@ -24,19 +24,67 @@ lookup (json_t *obj, const char *path, size_t len)
   return cur;
 }
 
+/* As Go's text/template prints a value: strings bare, lists "[a b]", maps
+ * "map[k:v]" (keys sorted); {{json ...}} prints JSON instead.  */
 static void
 print_value (FILE *f, json_t *v, bool as_json)
 {
-  if (!as_json && json_is_string (v))
-    fputs (json_string_value (v), f);
-  else if (!as_json && json_is_null (v))
-    fputs ("<no value>", f);
-  else
+  if (as_json)
     {
       char *s = json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
       if (s)
         fputs (s, f);
       free (s);
+      return;
+    }
+  switch (json_typeof (v))
+    {
+    case JSON_STRING:
+      fputs (json_string_value (v), f);
+      break;
+    case JSON_NULL:
+      fputs ("<no value>", f);
+      break;
+    case JSON_ARRAY:
+      {
+        size_t i;
+        json_t *x;
+        fputc ('[', f);
+        json_array_foreach (v, i, x)
+        {
+          if (i)
+            fputc (' ', f);
+          print_value (f, x, false);
+        }
+        fputc (']', f);
+        break;
+      }
+    case JSON_OBJECT:
+      {
+        char *sorted = json_dumps (v, JSON_SORT_KEYS | JSON_COMPACT);
+        json_t *o = sorted ? json_loads (sorted, JSON_DECODE_ANY, NULL) : NULL;
+        const char *k;
+        json_t *x;
+        bool first = true;
+        fputs ("map[", f);
+        json_object_foreach (o, k, x)
+        {
+          fprintf (f, "%s%s:", first ? "" : " ", k);
+          print_value (f, x, false);
+          first = false;
+        }
+        fputc (']', f);
+        json_decref (o);
+        free (sorted);
+        break;
+      }
+    default:
+      {
+        char *s = json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (s)
+          fputs (s, f);
+        free (s);
+      }
     }
 }
 

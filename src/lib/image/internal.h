@@ -116,6 +116,12 @@ char *config_new (char *const *diff_ids, const char *created_by, const char *com
 /* Docker's name for this machine's architecture ("amd64", "arm64", ...).  */
 const char *config_architecture (void);
 
+/* unpack.c: the decompressors berth reads (gzip, bzip2, xz, lzma, zstd,
+ * lz4), all in-process: never libarchive's fallbacks to external programs
+ * on untrusted input.  */
+struct archive;
+void archive_support_compression (struct archive *a);
+
 /* names.c */
 bool name_looks_like_id_prefix (const char *ref);
 

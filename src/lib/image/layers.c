@@ -70,7 +70,7 @@ decompress_into (int fd, struct blob_writer *w, char raw_digest[DIGEST_LEN + 1],
       return berth_error (err, ENOMEM, "layer");
     }
   rr->fd = fd;
-  archive_read_support_filter_all (a);
+  archive_support_compression (a);
   archive_read_support_format_raw (a);
   archive_read_support_format_empty (a);
   if (archive_read_open (a, rr, NULL, raw_read, NULL) != ARCHIVE_OK)

@@ -331,6 +331,17 @@ extract_entry (struct archive *a, struct archive_entry *e, int root_fd, bool whi
     }
 }
 
+void
+archive_support_compression (struct archive *a)
+{
+  archive_read_support_filter_gzip (a);
+  archive_read_support_filter_bzip2 (a);
+  archive_read_support_filter_xz (a);
+  archive_read_support_filter_lzma (a);
+  archive_read_support_filter_zstd (a);
+  archive_read_support_filter_lz4 (a);
+}
+
 int
 unpack_tar_fd (int tar_fd, int dest_fd, bool whiteouts, berth_error_t *err)
 {
@@ -340,7 +351,7 @@ unpack_tar_fd (int tar_fd, int dest_fd, bool whiteouts, berth_error_t *err)
 
   if (a == NULL)
     return berth_error (err, ENOMEM, "archive");
-  archive_read_support_filter_all (a);
+  archive_support_compression (a);
   archive_read_support_format_tar (a);
   archive_read_support_format_gnutar (a);
   archive_read_support_format_empty (a);

@@ -262,10 +262,19 @@ cmd_history (struct cli *cli, int argc, char **argv, berth_error_t *err)
     }
   if (cli_images (cli, &s, err) < 0 || berth_image_get (s, argv[optind], &img, err) < 0)
     return BERTH_EXIT_ERROR;
-  history = json_object_get (img->config, "history");
+  history = json_incref (json_object_get (img->config, "history"));
+  if (json_array_size (history) == 0)
+    {
+      /* no history in the config: one row per layer, as Docker shows it */
+      json_decref (history);
+      history = json_array ();
+      for (i = 0; i < img->n_layers; i++)
+        json_array_append_new (history, json_pack ("{s:s}", "created", img->created));
+    }
   if (quiet)
     {
       printf ("%.12s\n", img->id + 7);
+      json_decref (history);
       berth_image_free (img);
       return 0;
     }
@@ -293,6 +302,7 @@ cmd_history (struct cli *cli, int argc, char **argv, berth_error_t *err)
       printf ("%-14.*s%-21s%-47.*s%-10s%s\n", top ? 12 : 9, top ? img->id + 7 : "<missing>", since,
               no_trunc ? 1000 : 45, by ? by : "", size, comment ? comment : "");
     }
+  json_decref (history);
   berth_image_free (img);
   return 0;
 }

@@ -106,6 +106,17 @@ berth_image_store_open (const char *root, struct berth_image_store **out, berth_
           return berth_error_wrap (err, "image store `%s`", root);
         }
     }
+  /* Absolute from here on: paths handed out stay valid whatever the cwd.  */
+  {
+    char *abs = realpath (root, NULL);
+    if (abs == NULL)
+      {
+        berth_image_store_close (s);
+        return berth_error (err, errno, "image store `%s`", root);
+      }
+    free (s->root);
+    s->root = abs;
+  }
   *out = s;
   return 0;
 }

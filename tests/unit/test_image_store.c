@@ -24,15 +24,17 @@
 #include "testutil.h"
 #include "util.h"
 
+/* Each test: base/store is the store, base/ holds the test's own files.  */
 static int
 make_store (void **state)
 {
-  char tmpl[] = "/tmp/berth-image-test.XXXXXX";
+  char tmpl[] = "/tmp/berth-image-test.XXXXXX", path[64];
   struct berth_image_store *s = NULL;
   berth_error_t err = NULL;
   char *dir = mkdtemp (tmpl);
   assert_non_null (dir);
-  assert_int_equal (berth_image_store_open (dir, &s, &err), 0);
+  snprintf (path, sizeof (path), "%s/store", dir);
+  assert_int_equal (berth_image_store_open (path, &s, &err), 0);
   *state = s;
   return 0;
 }
@@ -41,7 +43,11 @@ static int
 remove_store (void **state)
 {
   struct berth_image_store *s = *state;
-  berth_remove_tree (berth_image_store_root (s), NULL);
+  cleanup_free char *base = store_path (s, "..");
+  cleanup_free char *abs = realpath (base, NULL);
+  assert_non_null (abs);
+  assert_non_null (strstr (abs, "/tmp/berth-image-test."));
+  berth_remove_tree (abs, NULL);
   berth_image_store_close (s);
   return 0;
 }

@@ -313,5 +313,10 @@ berth_image_from_host (struct berth_image_store *s, const char *name, char *cons
   if (config == NULL)
     return berth_error (err, ENOMEM, "from-host");
   r = store_commit_image (s, config, strlen (config), diff_ids, names, id, err);
+  if (r < 0)
+    {
+      close (steal_fd (&gc_lock));
+      store_gc_now (s);
+    }
   return r;
 }

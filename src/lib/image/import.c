@@ -28,5 +28,12 @@ berth_image_import (struct berth_image_store *s, int fd, const char *name, char 
   config = config_new (diff_ids, "berth import", "Imported from tarball", NULL);
   if (config == NULL)
     return berth_error (err, ENOMEM, "import");
-  return store_commit_image (s, config, strlen (config), diff_ids, names, id, err);
+  if (store_commit_image (s, config, strlen (config), diff_ids, names, id, err) < 0)
+    {
+      /* the layer may stay only with an image that has it */
+      close (steal_fd (&gc_lock));
+      store_gc_now (s);
+      return -1;
+    }
+  return 0;
 }

@@ -5,8 +5,10 @@
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 
-BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libcmocka-dev
-TEST_DEPS = bats busybox-static jq iproute2 util-linux bsdutils procps podman containerd uidmap python3
+BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libcmocka-dev \
+	libarchive-dev libssl-dev libzstd-dev liblzma-dev
+TEST_DEPS = bats busybox-static jq iproute2 util-linux bsdutils procps podman containerd uidmap python3 \
+	skopeo zstd xz-utils
 
 .PHONY: all build deps check demo bench clean format
 

@@ -5,7 +5,8 @@
 #  1. unit tests (cmocka, TAP) in the release build and under ASan+UBSan;
 #  2. end-to-end tests (bats, as root, real containers) against build/berth-runtime;
 #  3. libberth installed and used through pkg-config by a threaded program (tests/lib);
-#  4. a fast part of the end-to-end suite against the ASan+UBSan build.
+#  4. a fast part of the end-to-end suite against the ASan+UBSan build
+#     (lifecycle with berth-runtime, the image tests with berth).
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -61,6 +62,11 @@ if [ "$(id -u)" = 0 ]; then
     RUNTIME=$top/build-asan/berth-runtime ASAN_OPTIONS=detect_leaks=1 \
       bats --tap tests/e2e/lifecycle.bats >build-asan/e2e.tap 2>&1
     count_tap "e2e (asan+ubsan)" build-asan/e2e.tap
+  fi
+  if [ -x build-asan/berth ]; then
+    BERTH=$top/build-asan/berth ASAN_OPTIONS=detect_leaks=1 \
+      bats --tap tests/e2e/image.bats >build-asan/e2e-image.tap 2>&1
+    count_tap "e2e image (asan+ubsan)" build-asan/e2e-image.tap
   fi
 else
   echo "e2e: skipped (needs root)"

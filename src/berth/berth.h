@@ -1,0 +1,51 @@
+/* berth: the Docker-style engine's command line.  Each command group is a
+ * small file that parses its flags and calls the library; main.c owns the
+ * global flags, dispatch and the one place errors are printed.  */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "image/image.h"
+
+/* Docker's exit status for the engine's own errors.  */
+#define BERTH_EXIT_ERROR 125
+
+struct cli
+{
+  const char *root;
+  struct berth_image_store *images; /* opened on first use */
+};
+
+/* argc/argv start at the command name.  Returns the exit status; on failure
+ * sets *err and returns BERTH_EXIT_ERROR.  */
+typedef int (*cli_command_fn) (struct cli *cli, int argc, char **argv, berth_error_t *err);
+
+int cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err);
+/* getopt failed: the error line for it.  */
+int cli_bad_option (const char *cmd, int argc, char **argv, berth_error_t *err);
+
+/* format.c: Go-template field substitution over JSON ("{{.A.B}}",
+ * "{{json .A}}"), "\t" and "\n" escapes.  */
+int cli_format_json (const char *tmpl, json_t *obj, char **out, berth_error_t *err);
+void cli_human_size (int64_t bytes, char *buf, size_t size);
+void cli_human_since (time_t t, char *buf, size_t size);
+
+int cmd_images (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_inspect (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_history (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_rmi (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_prune (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_tag (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_import (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_load (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_save (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_from_host (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_mount (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image_umount (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err);
+
+#endif

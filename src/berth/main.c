@@ -1,0 +1,166 @@
+/* berth entry point: global flags (`berth [--root DIR] COMMAND ...`),
+ * command dispatch, and the one place where errors are printed.  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berth.h"
+
+static const struct
+{
+  const char *name;
+  cli_command_fn fn;
+} commands[] = {
+  { "image", cmd_image },     { "images", cmd_images }, { "rmi", cmd_rmi },   { "tag", cmd_tag },
+  { "history", cmd_history }, { "import", cmd_import }, { "load", cmd_load }, { "save", cmd_save },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: berth [--root DIR] COMMAND [options]\n\n"
+           "A daemonless Docker-style container engine.\n\n"
+           "Image commands:\n"
+           "  images      list images (-q, --format, --no-trunc)\n"
+           "  image       from-host, inspect, ls, prune, rm, tag, history, import, load, save,\n"
+           "              mount, umount\n"
+           "  rmi         remove images (-f)\n"
+           "  tag         SRC DST\n"
+           "  history     the layers' history of an image\n"
+           "  import      FILE|- [NAME]: a rootfs tarball as an image\n"
+           "  load        -i FILE|-: a docker-archive, OCI archive or OCI layout\n"
+           "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
+           "Global options:\n"
+           "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
+}
+
+int
+cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
+{
+  if (cli->images == NULL && berth_image_store_open (cli->root, &cli->images, err) < 0)
+    return -1;
+  *out = cli->images;
+  return 0;
+}
+
+int
+cli_bad_option (const char *cmd, int argc, char **argv, berth_error_t *err)
+{
+  const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+  berth_error (err, 0, "%s: invalid option or missing argument `%s`", cmd, opt);
+  return BERTH_EXIT_ERROR;
+}
+
+int
+cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    cli_command_fn fn;
+  } subs[] = {
+    { "from-host", cmd_from_host },
+    { "inspect", cmd_image_inspect },
+    { "ls", cmd_images },
+    { "list", cmd_images },
+    { "prune", cmd_image_prune },
+    { "rm", cmd_rmi },
+    { "tag", cmd_tag },
+    { "history", cmd_history },
+    { "import", cmd_import },
+    { "load", cmd_load },
+    { "save", cmd_save },
+    { "mount", cmd_image_mount },
+    { "umount", cmd_image_umount },
+  };
+  if (argc < 2)
+    {
+      berth_error (err, 0,
+                   "image: a subcommand is needed (from-host, inspect, ls, prune, rm, "
+                   "tag, history, import, load, save)");
+      return BERTH_EXIT_ERROR;
+    }
+  for (size_t i = 0; i < sizeof (subs) / sizeof (subs[0]); i++)
+    if (strcmp (argv[1], subs[i].name) == 0)
+      return subs[i].fn (cli, argc - 1, argv + 1, err);
+  berth_error (err, 0, "image: unknown subcommand `%s`", argv[1]);
+  return BERTH_EXIT_ERROR;
+}
+
+enum
+{
+  OPT_ROOT = 1000,
+  OPT_HELP,
+  OPT_VERSION,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "help", no_argument, NULL, OPT_HELP },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { NULL, 0, NULL, 0 },
+};
+
+int
+main (int argc, char **argv)
+{
+  struct cli cli = { .root = BERTH_IMAGE_DEFAULT_ROOT };
+  berth_error_t err = NULL;
+  int c, status = -1;
+
+  opterr = 0; /* one error line, ours */
+
+  while ((c = getopt_long (argc, argv, "+hv", global_options, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        cli.root = optarg;
+        break;
+      case 'h':
+      case OPT_HELP:
+        usage (stdout);
+        return 0;
+      case 'v':
+      case OPT_VERSION:
+        printf ("berth version 0.1.0\n");
+        return 0;
+      default:
+        usage (stderr);
+        return BERTH_EXIT_ERROR;
+      }
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return BERTH_EXIT_ERROR;
+    }
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (argv[optind], commands[i].name) == 0)
+      {
+        char **sub = argv + optind;
+        int subc = argc - optind;
+        optind = 0; /* each command parses its own flags */
+        status = commands[i].fn (&cli, subc, sub, &err);
+        break;
+      }
+  if (status < 0)
+    {
+      berth_error (&err, 0, "unknown command `%s` (see `berth --help`)", argv[optind]);
+      status = BERTH_EXIT_ERROR;
+    }
+  berth_image_store_close (cli.images);
+  if (fflush (stdout) != 0 && status == 0)
+    {
+      berth_error (&err, errno, "write to stdout");
+      status = BERTH_EXIT_ERROR;
+    }
+  if (err)
+    {
+      fprintf (stderr, "berth: %s\n", err->msg);
+      berth_error_release (&err);
+      return status ? status : BERTH_EXIT_ERROR;
+    }
+  return status;
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 
+#include "engine/engine_error.h"
 #include "store.h"
 
 static const char *const adjectives[] = {
@@ -41,6 +42,6 @@ berth_store_generate_name (char buf[64], berth_error_t *err)
   unsigned s = random_below (sizeof (surnames) / sizeof (surnames[0]));
 
   if (snprintf (buf, 64, "%s_%s", adjectives[a], surnames[s]) >= 64)
-    return berth_error (err, ENAMETOOLONG, "generate a container name");
+    return berth_engine_error (err, ENAMETOOLONG, "generate a container name");
   return 0;
 }

@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 
 #include "cleanup.h"
+#include "engine/engine_error.h"
 #include "engine/spec.h"
 #include "oci/names.h"
 
@@ -669,7 +670,7 @@ caps_of (json_t *list, uint64_t *mask, berth_error_t *err)
     int cap = json_is_string (v) ? berth_capability_from_name (json_string_value (v)) : -1;
 
     if (cap < 0)
-      return berth_error (err, EINVAL, "seccomp profile: unknown capability in a condition");
+      return berth_engine_error (err, EINVAL, "seccomp profile: unknown capability in a condition");
     *mask |= CAP (cap);
   }
   return 0;
@@ -703,8 +704,8 @@ file_rule_applies (json_t *rule, uint64_t caps, berth_error_t *err)
           unsigned ma = 0, mi = 0;
 
           if (sscanf (json_string_value (min_kernel), "%u.%u", &ma, &mi) < 1)
-            return berth_error (err, EINVAL, "seccomp profile: bad minKernel \"%s\"",
-                                json_string_value (min_kernel));
+            return berth_engine_error (err, EINVAL, "seccomp profile: bad minKernel \"%s\"",
+                                       json_string_value (min_kernel));
           if (!kernel_at_least (ma, mi))
             return 0;
         }
@@ -768,13 +769,13 @@ file_profile (uint64_t caps, const char *text, json_t **out, berth_error_t *err)
   if (profile == NULL || !json_is_object (profile))
     {
       json_decref (profile);
-      return berth_error (err, EINVAL, "seccomp profile: %s",
-                          profile ? "not a JSON object" : jerr.text);
+      return berth_engine_error (err, EINVAL, "seccomp profile: %s",
+                                 profile ? "not a JSON object" : jerr.text);
     }
   if (!json_is_string (json_object_get (profile, "defaultAction")))
     {
       json_decref (profile);
-      return berth_error (err, EINVAL, "seccomp profile: no defaultAction");
+      return berth_engine_error (err, EINVAL, "seccomp profile: no defaultAction");
     }
   result = json_object ();
   syscalls = json_array ();

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "engine/engine_error.h"
 #include "engine/spec_internal.h"
 #include "oci/names.h"
 #include "util.h"
@@ -118,7 +119,7 @@ berth_engine_resolve_args (const struct berth_run_request *req,
     if (berth_engine_strv_push (&args, *cmd) < 0)
       return berth_error (err, ENOMEM, "args");
   if (args[0] == NULL)
-    return berth_error (err, EINVAL, "no command specified");
+    return berth_engine_error (err, EINVAL, "no command specified");
   *out = steal_pointer (&args);
   return 0;
 }
@@ -184,16 +185,16 @@ capability_array (uint64_t caps)
   return a;
 }
 
-#define RLIM_PLACEHOLDER "\001RLIM_INFINITY\001"
-/* How the placeholder reads once dumped: only a string equal to it can
- * produce this token, quotes included.  */
-#define RLIM_PLACEHOLDER_DUMPED "\"\\u0001RLIM_INFINITY\\u0001\""
+/* -1 is "unlimited": RLIM_INFINITY, 2^64-1, which a jansson integer cannot
+ * hold.  A real number stands for it until the text is made; the spec has
+ * no other reals, and only a token outside strings is replaced.  */
+#define RLIM_PLACEHOLDER 1.25e-300
 #define RLIM_INFINITY_TEXT "18446744073709551615"
 
 static json_t *
 rlimit_value (int64_t v)
 {
-  return v < 0 ? json_string (RLIM_PLACEHOLDER) : json_integer (v);
+  return v < 0 ? json_real (RLIM_PLACEHOLDER) : json_integer (v);
 }
 
 static json_t *
@@ -213,11 +214,9 @@ rlimits_json (const struct berth_run_request *req, berth_error_t *err)
       if (berth_rlimit_from_name (name) < 0)
         {
           json_decref (a);
-          berth_error (err, EINVAL, "unknown ulimit \"%s\"", req->ulimits[i].name);
+          berth_engine_error (err, EINVAL, "unknown ulimit \"%s\"", req->ulimits[i].name);
           return NULL;
         }
-      /* -1 is "unlimited": RLIM_INFINITY, which a JSON integer of jansson
-       * cannot hold; a placeholder stands for it until the text is made.  */
       o = json_pack ("{s:s, s:o, s:o}", "type", name, "soft", rlimit_value (req->ulimits[i].soft),
                      "hard", rlimit_value (req->ulimits[i].hard));
       if (o == NULL || json_array_append_new (a, o) < 0)
@@ -418,7 +417,7 @@ devices_json (const struct berth_run_request *req, json_t **nodes_out, json_t **
         }
       if (!S_ISCHR (st.st_mode) && !S_ISBLK (st.st_mode))
         {
-          berth_error (err, EINVAL, "--device `%s`: not a device node", d->host_path);
+          berth_engine_error (err, EINVAL, "--device `%s`: not a device node", d->host_path);
           goto fail;
         }
       if (json_array_append_new (nodes, device_node (d->container_path, &st)) < 0
@@ -615,9 +614,10 @@ build_spec_json (const struct berth_spec_params *p, json_t **out, berth_error_t 
   int r;
 
   if (p->id == NULL || strlen (p->id) < 12 || p->rootfs == NULL || p->rootfs[0] != '/')
-    return berth_error (err, EINVAL, "build the spec: an ID and an absolute rootfs are needed");
+    return berth_engine_error (err, EINVAL,
+                               "build the spec: an ID and an absolute rootfs are needed");
   if (p->req->init && (p->init_path == NULL || p->init_path[0] != '/'))
-    return berth_error (err, EINVAL, "--init: no init binary to mount");
+    return berth_engine_error (err, EINVAL, "--init: no init binary to mount");
   r = hostname_of (p, hostname);
   if (r < 0)
     return berth_error (err, -r, "gethostname");
@@ -644,21 +644,26 @@ static char *
 dump_spec (json_t *spec)
 {
   cleanup_free char *text = json_dumps (spec, JSON_INDENT (2));
-  size_t plen = strlen (RLIM_PLACEHOLDER_DUMPED), ilen = strlen (RLIM_INFINITY_TEXT);
+  cleanup_free char *placeholder = NULL;
+  size_t plen, ilen = strlen (RLIM_INFINITY_TEXT);
   char *out, *w;
   const char *r;
   bool in_string = false;
+  json_t *real = json_real (RLIM_PLACEHOLDER);
 
-  if (text == NULL)
+  placeholder = real ? json_dumps (real, JSON_ENCODE_ANY) : NULL;
+  json_decref (real);
+  if (text == NULL || placeholder == NULL)
     return NULL;
-  /* The number is shorter than the placeholder, so the text only shrinks.  */
-  out = malloc (strlen (text) + 1);
+  plen = strlen (placeholder);
+  /* Room for the number even where it is longer than the placeholder.  */
+  out = malloc (strlen (text) / plen * ilen + strlen (text) + 1);
   if (out == NULL)
     return NULL;
   /* Only a token that starts outside any string is the placeholder.  */
   for (r = text, w = out; *r;)
     {
-      if (!in_string && strncmp (r, RLIM_PLACEHOLDER_DUMPED, plen) == 0)
+      if (!in_string && strncmp (r, placeholder, plen) == 0)
         {
           memcpy (w, RLIM_INFINITY_TEXT, ilen);
           w += ilen;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "engine/engine_error.h"
 #include "engine/spec_internal.h"
 #include "util.h"
 
@@ -189,8 +190,8 @@ berth_engine_mounts_json (const struct berth_spec_params *p, json_t **out, berth
               && (p->mounts[i].source == NULL || p->mounts[i].source[0] != '/')))
         {
           json_decref (a);
-          return berth_error (err, EINVAL, "mount `%s`: needs absolute paths",
-                              p->mounts[i].destination ? p->mounts[i].destination : "");
+          return berth_engine_error (err, EINVAL, "mount `%s`: needs absolute paths",
+                                     p->mounts[i].destination ? p->mounts[i].destination : "");
         }
       sorted[i] = &p->mounts[i];
     }
@@ -262,7 +263,7 @@ berth_engine_resolve_mounts (const struct berth_run_request *req, berth_volume_r
           m->type = BERTH_ENGINE_MOUNT_BIND;
           if (resolve == NULL)
             {
-              berth_error (err, ENOTSUP, "volume for `%s`: no volume store", rm->target);
+              berth_engine_error (err, ENOTSUP, "volume for `%s`: no volume store", rm->target);
               goto fail;
             }
           if (resolve (rm->source, &m->source, ctx, err) < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "engine/engine_error.h"
 #include "util.h"
 
 #define RECORD_FILE "record.json"
@@ -164,7 +165,7 @@ berth_store_lock (struct berth_store *s, const char *id, bool nonblock, berth_er
   int fd;
 
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   fd = open_lock_file (s, id, err);
   if (fd < 0)
     return fd;
@@ -349,10 +350,11 @@ reserve_name (struct berth_store *s, const char *name, const char *id, berth_err
       if (errno != EEXIST)
         return berth_error (err, errno, "reserve the name `%s`", name);
       if (name_owner (s, name, owner))
-        return berth_error (err, EEXIST,
-                            "the container name \"%s\" is already in use by container %s; remove "
-                            "or rename that container to reuse the name",
-                            name, owner);
+        return berth_engine_error (
+            err, EEXIST,
+            "the container name \"%s\" is already in use by container %s; remove "
+            "or rename that container to reuse the name",
+            name, owner);
       /* A stale link: a rename, removal or create cut short.  */
       {
         char target[BERTH_ID_LEN + 2];
@@ -371,7 +373,7 @@ reserve_name (struct berth_store *s, const char *name, const char *id, berth_err
       if (unlinkat (s->names_fd, name, 0) < 0 && errno != ENOENT)
         return berth_error (err, errno, "remove the stale name `%s`", name);
     }
-  return berth_error (err, EEXIST, "reserve the name `%s`", name);
+  return berth_engine_error (err, EEXIST, "reserve the name `%s`", name);
 }
 
 static int
@@ -413,7 +415,7 @@ pick_free_name (struct berth_store *s, char name[72], berth_error_t *err)
       if (!name_owner (s, name, owner))
         return 0;
     }
-  return berth_error (err, EEXIST, "no free container name found; give one with --name");
+  return berth_engine_error (err, EEXIST, "no free container name found; give one with --name");
 }
 
 int
@@ -426,10 +428,10 @@ berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LE
   char *copy;
 
   if (name && !berth_store_valid_name (name))
-    return berth_error (err, EINVAL,
-                        "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-                        "allowed",
-                        name);
+    return berth_engine_error (err, EINVAL,
+                               "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+                               "allowed",
+                               name);
   store_lock = lock_store (s, err);
   if (store_lock < 0)
     return store_lock;
@@ -477,7 +479,7 @@ berth_store_write_record (struct berth_store *s, const char *id, json_t *record,
   cleanup_close int dirfd = -1;
 
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   text = json_dumps (record, JSON_INDENT (2) | JSON_SORT_KEYS);
   if (text == NULL)
     return berth_error (err, ENOMEM, "serialise the record of %s", id);
@@ -499,7 +501,7 @@ berth_store_read_record (struct berth_store *s, const char *id, json_t **out, be
   size_t len;
 
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   snprintf (rel, sizeof (rel), "%.64s/%s", id, RECORD_FILE);
   fd = openat (s->containers_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
@@ -508,7 +510,7 @@ berth_store_read_record (struct berth_store *s, const char *id, json_t **out, be
     return berth_error_wrap (err, "read the record of container %s", id);
   *out = json_loadb (text, len, 0, &jerr);
   if (*out == NULL)
-    return berth_error (err, EINVAL, "the record of container %s: %s", id, jerr.text);
+    return berth_engine_error (err, EINVAL, "the record of container %s: %s", id, jerr.text);
   return 0;
 }
 
@@ -531,7 +533,7 @@ berth_store_lookup (struct berth_store *s, const char *ref, char id[BERTH_ID_LEN
   int fd;
 
   if (len == 0)
-    return berth_error (err, EINVAL, "empty container name or ID");
+    return berth_engine_error (err, EINVAL, "empty container name or ID");
   if (is_id (ref) && container_exists (s, ref) && !is_dead_create (s, ref, NULL))
     {
       memcpy (id, ref, BERTH_ID_LEN + 1);
@@ -553,11 +555,11 @@ berth_store_lookup (struct berth_store *s, const char *ref, char id[BERTH_ID_LEN
           || is_dead_create (s, de->d_name, NULL))
         continue;
       if (found++)
-        return berth_error (err, EINVAL, "multiple IDs found with prefix %s", ref);
+        return berth_engine_error (err, EINVAL, "multiple IDs found with prefix %s", ref);
       memcpy (id, de->d_name, BERTH_ID_LEN + 1);
     }
   if (!found)
-    return berth_error (err, ENOENT, "No such container: %s", ref);
+    return berth_engine_error (err, ENOENT, "No such container: %s", ref);
   return 0;
 }
 
@@ -565,7 +567,7 @@ int
 berth_store_get_name (struct berth_store *s, const char *id, char **name, berth_error_t *err)
 {
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   *name = read_name_file (s, id);
   if (*name == NULL)
     return berth_error (err, errno ? errno : ENOENT, "read the name of container %s", id);
@@ -679,22 +681,22 @@ berth_store_rename (struct berth_store *s, const char *id, const char *new_name,
   cleanup_free char *old = NULL;
 
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   if (!berth_store_valid_name (new_name))
-    return berth_error (err, EINVAL,
-                        "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-                        "allowed",
-                        new_name);
+    return berth_engine_error (err, EINVAL,
+                               "invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+                               "allowed",
+                               new_name);
   store_lock = lock_store (s, err);
   if (store_lock < 0)
     return store_lock;
   old = read_name_file (s, id);
   if (old == NULL)
-    return berth_error (err, ENOENT, "No such container: %s", id);
+    return berth_engine_error (err, ENOENT, "No such container: %s", id);
   if (strcmp (old, new_name) == 0)
-    return berth_error (err, EINVAL,
-                        "renaming a container with the same name as its current "
-                        "name");
+    return berth_engine_error (err, EINVAL,
+                               "renaming a container with the same name as its current "
+                               "name");
   /* Order matters for a crash: the new link, then the name file (the
    * switch), then the old link, each step leaving only stale links.  */
   if (reserve_name (s, new_name, id, err) < 0)
@@ -715,12 +717,12 @@ berth_store_remove (struct berth_store *s, const char *id, berth_error_t *err)
   cleanup_free char *name = NULL;
 
   if (!is_id (id))
-    return berth_error (err, EINVAL, "invalid container ID `%s`", id);
+    return berth_engine_error (err, EINVAL, "invalid container ID `%s`", id);
   store_lock = lock_store (s, err);
   if (store_lock < 0)
     return store_lock;
   if (!container_exists (s, id))
-    return berth_error (err, ENOENT, "No such container: %s", id);
+    return berth_engine_error (err, ENOENT, "No such container: %s", id);
   name = read_name_file (s, id);
   if (name)
     release_name (s, name, id);

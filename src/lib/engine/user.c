@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "engine/engine_error.h"
 #include "engine/spec.h"
 #include "linux/rootfs/resolve.h"
 #include "util.h"
 
-/* Read ROOTFS/PATH, resolved inside ROOTFS.  A missing file (or one that is
- * not a regular file) reads as empty: numeric users need none.  */
+/* Read ROOTFS/PATH, resolved inside ROOTFS.  A file that cannot be opened
+ * (missing, a symlink loop, not a regular file) reads as empty, as runc
+ * takes it: numeric users need none, and names then fail to resolve.  */
 static int
 read_in_root (const char *rootfs, const char *path, char **out, berth_error_t *err)
 {
@@ -33,11 +35,7 @@ read_in_root (const char *rootfs, const char *path, char **out, berth_error_t *e
     return berth_error (err, errno, "open the rootfs `%s`", rootfs);
   pathfd = berth_open_in_root (rootfd, path, BERTH_CREATE_NONE, &open_err);
   if (pathfd < 0)
-    {
-      if (open_err->status == ENOENT || open_err->status == ENOTDIR)
-        return 0;
-      return berth_error (err, open_err->status, "open `%s` in the image", path);
-    }
+    return 0;
   /* A FIFO or device would block or read the host: only regular files.  */
   if (fstat (pathfd, &st) < 0)
     return berth_error (err, errno, "stat `%s` in the image", path);
@@ -199,7 +197,7 @@ berth_engine_resolve_user (const char *rootfs, const char *spec, struct berth_en
   if (*user_part == '\0')
     user_part = (char *)"0";
   if (group_part && *group_part == '\0')
-    return berth_error (err, EINVAL, "invalid user \"%s\": empty group", spec);
+    return berth_engine_error (err, EINVAL, "invalid user \"%s\": empty group", spec);
   if (read_in_root (rootfs, "/etc/passwd", &passwd, err) < 0)
     return berth_error_ret (err);
   numeric_user = parse_id (user_part, &id);
@@ -207,8 +205,8 @@ berth_engine_resolve_user (const char *rootfs, const char *spec, struct berth_en
   if (r < 0)
     goto oom;
   if (!m.found && !numeric_user)
-    return berth_error (err, ENOENT, "unable to find user %s: no matching entries in passwd file",
-                        user_part);
+    return berth_engine_error (
+        err, ENOENT, "unable to find user %s: no matching entries in passwd file", user_part);
   out->uid = numeric_user ? (uid_t)id : (uid_t)m.uid;
   out->gid = m.found ? (gid_t)m.gid : 0;
   out->home = m.found ? steal_pointer (&m.home) : strdup ("/");
@@ -229,8 +227,9 @@ berth_engine_resolve_user (const char *rootfs, const char *spec, struct berth_en
         goto oom;
       if (group_part && !found)
         {
-          berth_error (err, ENOENT, "unable to find group %s: no matching entries in group file",
-                       group_part);
+          berth_engine_error (err, ENOENT,
+                              "unable to find group %s: no matching entries in group file",
+                              group_part);
           goto fail;
         }
     }

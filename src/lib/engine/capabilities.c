@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "engine/spec.h"
 #include "oci/names.h"
@@ -26,8 +27,9 @@ berth_engine_default_capabilities (void)
   return mask;
 }
 
-/* Every capability both berth and the running kernel know: "ALL" must not
- * name one the kernel would refuse.  */
+/* Every capability berth knows, the kernel knows and this process may hand
+ * on (its bounding set): "ALL" must not name one capset(2) would refuse,
+ * as it would when berth itself runs with a reduced bounding set.  */
 static uint64_t
 all_capabilities (void)
 {
@@ -42,7 +44,7 @@ all_capabilities (void)
       fclose (f);
     }
   for (int cap = 0; cap < 64 && berth_capability_name (cap); cap++)
-    if (last < 0 || cap <= last)
+    if ((last < 0 || cap <= last) && prctl (PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
       mask |= CAP (cap);
   return mask;
 }

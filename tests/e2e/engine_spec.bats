@@ -128,11 +128,14 @@ status_field() {
 
 @test "engine spec: -u by name resolves in the image; env and workdir as Docker merges them" {
 	IMAGE_CONFIG='{"Env": ["PATH=/bin", "FROM=image", "KEEP=1"], "WorkingDir": "/tmp", "Cmd": ["false"]}'
-	run erun -u e2e -e FROM=flag img sh -c 'id; echo "$HOME $FROM $KEEP $PATH"; pwd'
+	run erun -u e2e -e FROM=flag img sh -c 'id; echo "$HOME $FROM $KEEP $PATH"; pwd; grep -E "^Cap(Eff|Bnd):" /proc/self/status'
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "uid=1000(e2e) gid=1000(e2e)"* ]]
 	[ "${lines[1]}" = "/home/e2e flag 1 /bin" ]
 	[ "${lines[2]}" = /tmp ]
+	# not root: no effective capabilities, Docker's bounding set
+	[ "$(status_field CapEff "$output")" = 0000000000000000 ]
+	[ "$(status_field CapBnd "$output")" = 00000000a80425fb ]
 	run espec -u nobody img true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"unable to find user nobody"* ]]

@@ -613,6 +613,10 @@ test_env_and_user (void **state)
   assert_int_equal (b.spec->process->user.n_additional_gids, 2);
   assert_int_equal (b.spec->process->user.additional_gids[0], 50);
   assert_int_equal (b.spec->process->user.additional_gids[1], 29);
+  /* Not root: the bounding set only, as Docker.  */
+  assert_int_equal (b.spec->process->capabilities.bounding, cap_mask (docker_defaults));
+  assert_int_equal (b.spec->process->capabilities.effective, 0);
+  assert_int_equal (b.spec->process->capabilities.permitted, 0);
   built_free (&b);
 
   /* No image: PATH default; HOME given is kept.  */

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -455,6 +457,138 @@ test_concurrent_generated (void **state)
   berth_store_entries_free (e, n);
 }
 
+/* A worker that never stops: creates (named from a small pool, so names
+ * collide, or generated), renames and removes, as concurrent commands do.  */
+static void __attribute__ ((noreturn)) churn (const char *root, unsigned seed)
+{
+  berth_error_t err = NULL;
+  struct berth_store *s;
+
+  if (berth_store_open (root, &s, &err) < 0)
+    _exit (3);
+  for (;;)
+    {
+      char id[BERTH_ID_LEN + 1], name[8];
+      char *got;
+      int lock, op = rand_r (&seed) % 4;
+      struct berth_store_entry *e = NULL;
+      size_t n = 0;
+
+      snprintf (name, sizeof (name), "w%u", rand_r (&seed) % 6);
+      berth_error_release (&err);
+      if (op <= 1)
+        {
+          if (berth_store_create (s, op ? name : NULL, id, &got, &lock, &err) == 0)
+            {
+              json_t *rec
+                  = json_pack ("{s:s, s:s}", "Id", id, "Pad", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+
+              berth_store_write_record (s, id, rec, &err);
+              json_decref (rec);
+              free (got);
+              close (lock);
+            }
+          continue;
+        }
+      if (berth_store_list (s, &e, &n, &err) < 0 || n == 0)
+        {
+          berth_store_entries_free (e, n);
+          continue;
+        }
+      memcpy (id, e[rand_r (&seed) % n].id, sizeof (id));
+      berth_store_entries_free (e, n);
+      if (op == 2)
+        berth_store_rename (s, id, name, &err);
+      else
+        {
+          lock = berth_store_lock (s, id, true, &err);
+          if (lock >= 0)
+            {
+              berth_store_remove (s, id, &err);
+              close (lock);
+            }
+        }
+    }
+}
+
+/* Kill -9 busy workers at random moments, many times: after each round the
+ * store is consistent (every container complete, found by its name and ID,
+ * its record whole; no name without its container; no trash left).  */
+static void
+test_kill9_at_random_points (void **state)
+{
+  struct fixture *f = *state;
+  unsigned seed = (unsigned)getpid ();
+
+  for (int round = 0; round < 40; round++)
+    {
+      cleanup_error berth_error_t err = NULL;
+      struct berth_store_entry *e = NULL;
+      size_t n = 0, links = 0;
+      pid_t pids[4];
+      cleanup_dir DIR *dir = NULL;
+      cleanup_free char *names_dir = NULL;
+      cleanup_free char *containers_dir = NULL;
+      struct dirent *de;
+
+      for (int i = 0; i < 4; i++)
+        {
+          pids[i] = fork ();
+          assert_true (pids[i] >= 0);
+          if (pids[i] == 0)
+            churn (f->root, seed + round * 4 + i);
+        }
+      usleep (2000 + rand_r (&seed) % 30000);
+      for (int i = 0; i < 4; i++)
+        kill (pids[i], SIGKILL);
+      for (int i = 0; i < 4; i++)
+        assert_int_equal (waitpid (pids[i], NULL, 0), pids[i]);
+
+      assert_int_equal (berth_store_repair (f->store, &err), 0);
+      assert_int_equal (berth_store_list (f->store, &e, &n, &err), 0);
+      for (size_t i = 0; i < n; i++)
+        {
+          char found[BERTH_ID_LEN + 1];
+          json_t *rec = NULL;
+
+          if (!e[i].complete)
+            fail_msg ("round %d: %s is incomplete with no creator alive", round, e[i].id);
+          if (berth_store_lookup (f->store, e[i].name, found, &err) < 0)
+            fail_msg ("round %d: name %s of %s: %s", round, e[i].name, e[i].id, err->msg);
+          assert_string_equal (found, e[i].id);
+          assert_int_equal (berth_store_lookup (f->store, e[i].id, found, &err), 0);
+          if (berth_store_read_record (f->store, e[i].id, &rec, &err) < 0)
+            fail_msg ("round %d: record of %s: %s", round, e[i].id, err->msg);
+          assert_string_equal (json_string_value (json_object_get (rec, "Id")), e[i].id);
+          json_decref (rec);
+          for (size_t j = 0; j < i; j++)
+            assert_string_not_equal (e[i].name, e[j].name);
+        }
+      /* One name link per container, nothing else; no trash, no temporaries.  */
+      assert_true (asprintf (&names_dir, "%s/names", f->root) > 0);
+      dir = opendir (names_dir);
+      assert_non_null (dir);
+      while ((de = readdir (dir)))
+        if (de->d_name[0] != '.')
+          links++;
+      assert_int_equal (links, n);
+      closedir (steal_pointer (&dir));
+      assert_true (asprintf (&containers_dir, "%s/containers", f->root) > 0);
+      dir = opendir (containers_dir);
+      while ((de = readdir (dir)))
+        {
+          cleanup_free char *tmp = NULL;
+
+          assert_true (strncmp (de->d_name, ".trash-", 7) != 0);
+          if (de->d_name[0] == '.')
+            continue;
+          assert_true (asprintf (&tmp, "%s/%s/record.json.tmp", containers_dir, de->d_name) > 0);
+          assert_int_equal (access (tmp, F_OK), -1);
+        }
+      berth_store_entries_free (e, n);
+    }
+}
+
 int
 main (void)
 {
@@ -469,6 +603,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_stale_links_and_trash, setup, teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_same_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_generated, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_kill9_at_random_points, setup, teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

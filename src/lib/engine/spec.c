@@ -277,8 +277,14 @@ process_json (const struct berth_spec_params *p, const char *hostname, uint64_t 
   gids = json_array ();
   for (size_t i = 0; gids && i < user.n_additional_gids; i++)
     json_array_append_new (gids, json_integer (user.additional_gids[i]));
-  capj = json_pack ("{s:o, s:o, s:o}", "bounding", capability_array (caps), "effective",
-                    capability_array (caps), "permitted", capability_array (caps));
+  /* A non-root user gets the bounding set only, as Docker does: execve
+   * would leave a non-root process no effective or permitted capabilities
+   * either, and a container must not differ from what its program expects.  */
+  if (user.uid == 0)
+    capj = json_pack ("{s:o, s:o, s:o}", "bounding", capability_array (caps), "effective",
+                      capability_array (caps), "permitted", capability_array (caps));
+  else
+    capj = json_pack ("{s:o}", "bounding", capability_array (caps));
   process = json_pack ("{s:b, s:{s:I, s:I}, s:o, s:o, s:s, s:o, s:b}", "terminal", req->tty, "user",
                        "uid", (json_int_t)user.uid, "gid", (json_int_t)user.gid, "args",
                        berth_engine_json_strv ((const char *const *)args), "env",

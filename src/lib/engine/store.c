@@ -295,27 +295,6 @@ name_owner (struct berth_store *s, const char *name, char id[BERTH_ID_LEN + 1])
   return 1;
 }
 
-/* Remove a container directory: renamed out of the way first, so a crash in
- * the middle of the removal leaves a trash directory, never a container
- * with half its files.  Caller holds the store lock.  */
-static int
-remove_container_dir (struct berth_store *s, const char *id, berth_error_t *err)
-{
-  char trash[sizeof (TRASH_PREFIX) + BERTH_ID_LEN];
-  cleanup_free char *path = NULL;
-
-  snprintf (trash, sizeof (trash), TRASH_PREFIX "%.64s", id);
-  if (renameat (s->containers_fd, id, s->containers_fd, trash) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return berth_error (err, errno, "remove container %s", id);
-    }
-  if (asprintf (&path, "%s/%s", s->containers_path, trash) < 0)
-    return berth_error (err, ENOMEM, "remove container %s", id);
-  return berth_remove_tree (path, err);
-}
-
 /* Unlink the name link NAME when it points at ID.  */
 static void
 release_name (struct berth_store *s, const char *name, const char *id)
@@ -327,14 +306,35 @@ release_name (struct berth_store *s, const char *name, const char *id)
     unlinkat (s->names_fd, name, 0);
 }
 
+/* Remove a container directory: renamed out of the way first, so a crash in
+ * the middle of the removal leaves a trash directory, never a container
+ * with half its files; its name link (NAME, when given) goes after the
+ * rename, so a crash in between leaves a stale link, never a container
+ * without its name.  Caller holds the store lock.  */
+static int
+remove_container_dir (struct berth_store *s, const char *id, const char *name, berth_error_t *err)
+{
+  char trash[sizeof (TRASH_PREFIX) + BERTH_ID_LEN];
+  cleanup_free char *path = NULL;
+
+  snprintf (trash, sizeof (trash), TRASH_PREFIX "%.64s", id);
+  if (renameat (s->containers_fd, id, s->containers_fd, trash) < 0 && errno != ENOENT)
+    return berth_error (err, errno, "remove container %s", id);
+  if (name)
+    release_name (s, name, id);
+  if (asprintf (&path, "%s/%s", s->containers_path, trash) < 0)
+    return berth_error (err, ENOMEM, "remove container %s", id);
+  if (access (path, F_OK) < 0)
+    return 0;
+  return berth_remove_tree (path, err);
+}
+
 static int
 remove_dead_create (struct berth_store *s, const char *id, berth_error_t *err)
 {
   cleanup_free char *name = read_name_file (s, id);
 
-  if (name)
-    release_name (s, name, id);
-  return remove_container_dir (s, id, err);
+  return remove_container_dir (s, id, name, err);
 }
 
 /* Take NAME for ID.  Caller holds the store lock.  */
@@ -455,7 +455,7 @@ berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LE
     {
       cleanup_error berth_error_t ignored = NULL;
 
-      remove_container_dir (s, id, &ignored);
+      remove_container_dir (s, id, NULL, &ignored);
       return berth_error_ret (err);
     }
   copy = strdup (name);
@@ -463,8 +463,7 @@ berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LE
     {
       cleanup_error berth_error_t ignored = NULL;
 
-      release_name (s, name, id);
-      remove_container_dir (s, id, &ignored);
+      remove_container_dir (s, id, name, &ignored);
       return berth_error (err, ENOMEM, "create container");
     }
   *name_out = copy;
@@ -589,6 +588,23 @@ compare_entries (const void *a, const void *b)
                  ((const struct berth_store_entry *)b)->id);
 }
 
+/* A write killed between its temporary file and the rename leaves the
+ * temporary behind; with the container's lock free, nobody is writing it.  */
+static void
+remove_stale_temporaries (struct berth_store *s, const char *id)
+{
+  cleanup_error berth_error_t ignored = NULL;
+  cleanup_close int lock = berth_store_lock (s, id, true, &ignored);
+  char rel[BERTH_ID_LEN + sizeof ("/" RECORD_FILE ".tmp")];
+
+  if (lock < 0)
+    return;
+  snprintf (rel, sizeof (rel), "%.64s/%s.tmp", id, RECORD_FILE);
+  unlinkat (s->containers_fd, rel, 0);
+  snprintf (rel, sizeof (rel), "%.64s/name.tmp", id);
+  unlinkat (s->containers_fd, rel, 0);
+}
+
 /* Walk the container directories under the store lock, removing dead
  * creates and trash; collect the rest when OUT is given.  */
 static int
@@ -631,7 +647,10 @@ scan_containers (struct berth_store *s, struct berth_store_entry **out, size_t *
           continue;
         }
       if (out == NULL)
-        continue;
+        {
+          remove_stale_temporaries (s, de->d_name);
+          continue;
+        }
       grown = realloc (entries, (n + 1) * sizeof (*entries));
       if (grown == NULL)
         {
@@ -724,9 +743,7 @@ berth_store_remove (struct berth_store *s, const char *id, berth_error_t *err)
   if (!container_exists (s, id))
     return berth_engine_error (err, ENOENT, "No such container: %s", id);
   name = read_name_file (s, id);
-  if (name)
-    release_name (s, name, id);
-  return remove_container_dir (s, id, err);
+  return remove_container_dir (s, id, name, err);
 }
 
 int

@@ -262,32 +262,31 @@ add_env_file (struct parse_state *st, const char *path)
 {
   cleanup_free char *text = NULL;
   cleanup_error berth_error_t read_err = NULL;
-  char *save = NULL;
   unsigned lineno = 0;
+  char *next;
 
   if (berth_read_file (path, &text, NULL, &read_err) < 0)
     return FLAG_ERROR (st, "%s", read_err->msg);
-  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+  for (char *line = text; line && *line; line = next)
     {
-      size_t len;
+      char *name_end;
 
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
       lineno++;
+      /* Docker trims the left only: a value keeps its trailing blanks.  */
       while (isspace ((unsigned char)*line))
         line++;
-      len = strlen (line);
-      while (len > 0 && isspace ((unsigned char)line[len - 1]))
-        line[--len] = '\0';
       if (*line == '\0' || *line == '#')
         continue;
       if (*line == '=')
         return FLAG_ERROR (st, "%s: line %u: variable without a name", path, lineno);
-      {
-        char *eq = strchr (line, '=');
-        for (char *p = line; p < (eq ? eq : line + len); p++)
-          if (isspace ((unsigned char)*p))
-            return FLAG_ERROR (st, "%s: line %u: variable name \"%.*s\" has white space", path,
-                               lineno, (int)((eq ? eq : line + len) - line), line);
-      }
+      name_end = line + strcspn (line, "=");
+      for (char *p = line; p < name_end; p++)
+        if (isspace ((unsigned char)*p))
+          return FLAG_ERROR (st, "%s: line %u: variable name \"%.*s\" has white space", path,
+                             lineno, (int)(name_end - line), line);
       if (add_env (st, line) < 0)
         return -1;
     }

@@ -170,7 +170,7 @@ test_env (void **state)
   assert_int_equal (berth_strv_len (req->env), 7);
   assert_string_equal (req->env[0], "X=1");
   assert_string_equal (req->env[1], "A=1");
-  assert_string_equal (req->env[2], "B=two words");
+  assert_string_equal (req->env[2], "B=two words  ");
   assert_string_equal (req->env[3], "FROM_HOST=hostvalue");
   assert_string_equal (req->env[4], "C=");
   assert_string_equal (req->env[5], "Y=2");
@@ -185,13 +185,13 @@ static void
 test_env_file_bad_name (void **state)
 {
   cleanup_free char *path = strdup ("/tmp/berth-test-envfile-XXXXXX");
-  const char *content = "GOOD=1\nBAD NAME=2\n";
+  const char *content = "GOOD=1\n\nBAD NAME=2\n";
   int fd = mkstemp (path);
 
   assert_true (fd >= 0);
   assert_int_equal (write (fd, content, strlen (content)), (ssize_t)strlen (content));
   close (fd);
-  EXPECT_ERROR ("line 2: variable name \"BAD NAME\" has white space", "--env-file", path, "img");
+  EXPECT_ERROR ("line 3: variable name \"BAD NAME\" has white space", "--env-file", path, "img");
   unlink (path);
 }
 

@@ -649,7 +649,7 @@ build_spec_json (const struct berth_spec_params *p, json_t **out, berth_error_t 
 static char *
 dump_spec (json_t *spec)
 {
-  cleanup_free char *text = json_dumps (spec, JSON_INDENT (2));
+  cleanup_free char *text = json_dumps (spec, JSON_COMPACT);
   cleanup_free char *placeholder = NULL;
   size_t plen, ilen = strlen (RLIM_INFINITY_TEXT);
   char *out, *w;
@@ -669,7 +669,7 @@ dump_spec (json_t *spec)
   /* Only a token that starts outside any string is the placeholder.  */
   for (r = text, w = out; *r;)
     {
-      if (!in_string && strncmp (r, placeholder, plen) == 0)
+      if (!in_string && *r == placeholder[0] && strncmp (r, placeholder, plen) == 0)
         {
           memcpy (w, RLIM_INFINITY_TEXT, ilen);
           w += ilen;

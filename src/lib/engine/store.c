@@ -376,23 +376,31 @@ reserve_name (struct berth_store *s, const char *name, const char *id, berth_err
   return berth_engine_error (err, EEXIST, "reserve the name `%s`", name);
 }
 
+/* A new random ID.  Like Docker, never one whose 12-digit short form is all
+ * decimal digits: it would read as a number (a PID, a count) where short IDs
+ * are shown or typed.  */
 static int
 new_id (char id[BERTH_ID_LEN + 1], berth_error_t *err)
 {
   unsigned char bytes[BERTH_ID_LEN / 2];
-  size_t got = 0;
 
-  while (got < sizeof (bytes))
+  do
     {
-      ssize_t n = getrandom (bytes + got, sizeof (bytes) - got, 0);
+      size_t got = 0;
 
-      if (n < 0 && errno != EINTR)
-        return berth_error (err, errno, "getrandom");
-      if (n > 0)
-        got += n;
+      while (got < sizeof (bytes))
+        {
+          ssize_t n = getrandom (bytes + got, sizeof (bytes) - got, 0);
+
+          if (n < 0 && errno != EINTR)
+            return berth_error (err, errno, "getrandom");
+          if (n > 0)
+            got += n;
+        }
+      for (size_t i = 0; i < sizeof (bytes); i++)
+        snprintf (id + 2 * i, 3, "%02x", bytes[i]);
     }
-  for (size_t i = 0; i < sizeof (bytes); i++)
-    snprintf (id + 2 * i, 3, "%02x", bytes[i]);
+  while (strspn (id, "0123456789") >= 12);
   return 0;
 }
 

@@ -13,27 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "cleanup.h"
 #include "engine/spec.h"
 #include "run_options.h"
 
 extern char **environ;
-
-static char **
-strv_of (json_t *a)
-{
-  char **v;
-  size_t i;
-  json_t *s;
-
-  if (!json_is_array (a))
-    return NULL;
-  v = calloc (json_array_size (a) + 1, sizeof (char *));
-  json_array_foreach (a, i, s) v[i] = strdup (json_string_value (s));
-  return v;
-}
 
 static int
 volume_dir (const char *name, char **path, void *ctx, berth_error_t *err)
@@ -49,10 +33,9 @@ main (int argc, char **argv)
 {
   cleanup_error berth_error_t err = NULL;
   struct berth_run_request *req = NULL;
-  struct berth_image_config image = { 0 };
+  struct berth_image_config *image = NULL;
   struct berth_engine_mount *mounts = NULL;
   size_t n_mounts = 0;
-  json_t *cfg = NULL;
   char *text = NULL;
 
   if (argc < 6)
@@ -61,21 +44,11 @@ main (int argc, char **argv)
                argv[0]);
       return 2;
     }
-  if (strcmp (argv[4], "-") != 0)
+  if (strcmp (argv[4], "-") != 0
+      && berth_image_config_parse (argv[4], strlen (argv[4]), &image, &err) < 0)
     {
-      json_error_t jerr;
-
-      cfg = json_loads (argv[4], 0, &jerr);
-      if (cfg == NULL)
-        {
-          fprintf (stderr, "image config: %s\n", jerr.text);
-          return 2;
-        }
-      image.env = strv_of (json_object_get (cfg, "Env"));
-      image.cmd = strv_of (json_object_get (cfg, "Cmd"));
-      image.entrypoint = strv_of (json_object_get (cfg, "Entrypoint"));
-      image.working_dir = (char *)json_string_value (json_object_get (cfg, "WorkingDir"));
-      image.user = (char *)json_string_value (json_object_get (cfg, "User"));
+      fprintf (stderr, "%s\n", err->msg);
+      return 2;
     }
   if (berth_run_options_parse (argc - 5, argv + 5, environ, false, &req, &err) < 0
       || berth_engine_resolve_mounts (req, volume_dir, argv[1], &mounts, &n_mounts, &err) < 0)
@@ -86,7 +59,7 @@ main (int argc, char **argv)
   {
     struct berth_spec_params params = {
       .req = req,
-      .image = cfg ? &image : NULL,
+      .image = image,
       .id = argv[2],
       .rootfs = argv[1],
       .mounts = mounts,
@@ -105,6 +78,6 @@ main (int argc, char **argv)
   free (text);
   berth_engine_mounts_free (mounts, n_mounts);
   berth_run_request_free (req);
-  json_decref (cfg);
+  berth_image_config_free (image);
   return 0;
 }

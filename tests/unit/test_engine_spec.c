@@ -950,6 +950,58 @@ test_network_and_hostname (void **state)
   }
 }
 
+static void
+test_image_config_parse (void **state)
+{
+  cleanup_error berth_error_t err = NULL;
+  struct berth_image_config *ic = NULL;
+  const char *doc = "{\"architecture\": \"amd64\", \"os\": \"linux\", \"config\": {"
+                    "\"Env\": [\"PATH=/usr/bin\", \"A=1\"], \"Cmd\": [\"nginx\", \"-g\"],"
+                    " \"Entrypoint\": null, \"WorkingDir\": \"/srv\", \"User\": \"app\","
+                    " \"StopSignal\": \"SIGQUIT\", \"Labels\": {\"k\": \"v\"},"
+                    " \"ExposedPorts\": {\"80/tcp\": {}}},"
+                    " \"rootfs\": {\"type\": \"layers\", \"diff_ids\": []}}";
+
+  assert_int_equal (berth_image_config_parse (doc, strlen (doc), &ic, &err), 0);
+  assert_string_equal (ic->env[1], "A=1");
+  assert_string_equal (ic->cmd[0], "nginx");
+  assert_null (ic->entrypoint);
+  assert_string_equal (ic->working_dir, "/srv");
+  assert_string_equal (ic->user, "app");
+  assert_string_equal (ic->stop_signal, "SIGQUIT");
+  assert_int_equal (ic->labels.n, 1);
+  assert_string_equal (ic->labels.values[0], "v");
+  assert_string_equal (ic->exposed_ports[0], "80/tcp");
+  assert_null (ic->exposed_ports[1]);
+  berth_image_config_free (ic);
+
+  /* The inner object alone, and an empty config.  */
+  assert_int_equal (
+      berth_image_config_parse ("{\"Cmd\": [\"sh\"]}", strlen ("{\"Cmd\": [\"sh\"]}"), &ic, &err),
+      0);
+  assert_string_equal (ic->cmd[0], "sh");
+  berth_image_config_free (ic);
+  assert_int_equal (
+      berth_image_config_parse ("{\"config\": null}", strlen ("{\"config\": null}"), &ic, &err), 0);
+  assert_null (ic->cmd);
+  berth_image_config_free (ic);
+
+  assert_true (
+      berth_image_config_parse ("{\"Cmd\": \"sh\"}", strlen ("{\"Cmd\": \"sh\"}"), &ic, &err) < 0);
+  assert_string_equal (err->msg, "image config: Cmd: expected an array of strings");
+  berth_error_release (&err);
+  assert_true (berth_image_config_parse ("{\"Env\": [1]}", strlen ("{\"Env\": [1]}"), &ic, &err)
+               < 0);
+  assert_string_equal (err->msg, "image config: Env[0]: expected a string");
+  berth_error_release (&err);
+  assert_true (berth_image_config_parse ("{\"Labels\": {\"a\": 1}}",
+                                         strlen ("{\"Labels\": {\"a\": 1}}"), &ic, &err)
+               < 0);
+  assert_string_equal (err->msg, "image config: Labels.a: expected a string");
+  berth_error_release (&err);
+  assert_true (berth_image_config_parse ("{", strlen ("{"), &ic, &err) < 0);
+}
+
 int
 main (void)
 {
@@ -967,6 +1019,7 @@ main (void)
     cmocka_unit_test (test_devices),
     cmocka_unit_test (test_mounts),
     cmocka_unit_test (test_network_and_hostname),
+    cmocka_unit_test (test_image_config_parse),
   };
 
   return cmocka_run_group_tests (tests, setup_rootfs, teardown_rootfs);

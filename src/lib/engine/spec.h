@@ -29,6 +29,13 @@ struct berth_image_config
   char *stop_signal;
 };
 
+/* Read the image config JSON: the whole OCI/Docker image config document
+ * (its "config" object is used) or that object alone.  A wrong-typed field
+ * fails with one error naming it.  */
+int berth_image_config_parse (const char *text, size_t len, struct berth_image_config **out,
+                              berth_error_t *err);
+void berth_image_config_free (struct berth_image_config *config);
+
 /* A mount of the container, its source resolved on the host.  */
 enum berth_engine_mount_type
 {

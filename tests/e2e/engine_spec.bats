@@ -27,11 +27,12 @@ teardown_file() {
 }
 
 # espec [RUN FLAGS...] IMAGE [CMD...]: write the engine's config.json for
-# these flags into the bundle (with the e2e process marker kept).
+# these flags into the bundle (with the e2e process marker kept); ECID names
+# the container (its cgroup) when it is not $CID.
 espec() {
 	local rc=0
 	: "${ID:=$(new_id)}"
-	"$ENGINE_SPEC" "$BUNDLE/rootfs" "$ID" "/$(ecg_parent)/$CID" "${IMAGE_CONFIG:--}" "$@" \
+	"$ENGINE_SPEC" "$BUNDLE/rootfs" "$ID" "/$(ecg_parent)/${ECID:-$CID}" "${IMAGE_CONFIG:--}" "$@" \
 		>"$BUNDLE/config.json" || rc=$?
 	[ $rc -eq 0 ] || return $rc
 	cfg --arg m "BERTH_E2E=$TEST_TMP" '.process.env += [$m]'
@@ -201,4 +202,30 @@ status_field() {
 	[ "$(status_field NoNewPrivs "$output")" = 1 ]
 	run erun img grep NoNewPrivs /proc/self/status
 	[ "$(status_field NoNewPrivs "$output")" = 0 ]
+}
+
+@test "engine spec: a slave bind sees a mount made later on the host; a private one does not" {
+	local probe='for i in $(seq 30); do [ -f /s/sub/f ] && { cat /s/sub/f; exit 0; }; sleep 0.1; done; echo missing'
+	local second main=$BUNDLE
+	mkdir -p "$TEST_TMP/src"
+	mount --bind "$TEST_TMP/src" "$TEST_TMP/src"
+	mount --make-shared "$TEST_TMP/src"
+	defer "umount -l '$TEST_TMP/src/sub' 2>/dev/null; umount -l '$TEST_TMP/src' 2>/dev/null"
+	mkdir -p "$TEST_TMP/src/sub" "$TEST_TMP/other"
+	echo seen >"$TEST_TMP/other/f"
+	espec -v "$TEST_TMP/src:/s:rslave" img sh -c "$probe"
+	[ "$(jq -r .linux.rootfsPropagation "$BUNDLE/config.json")" = rslave ]
+	run_detached
+	# the same without propagation (Docker's default rprivate)
+	second=$(cid private)
+	BUNDLE="$TEST_TMP/b2"
+	make_bundle "$BUNDLE"
+	ECID=$second ID= espec -v "$TEST_TMP/src:/s" img sh -c "$probe"
+	run_detached "$second"
+	BUNDLE=$main
+	mount --bind "$TEST_TMP/other" "$TEST_TMP/src/sub"
+	wait_status "$CID" stopped 100
+	wait_status "$second" stopped 100
+	[ "$(cat "$TEST_TMP/$CID.out")" = seen ]
+	[ "$(cat "$TEST_TMP/$second.out")" = missing ]
 }

@@ -849,6 +849,7 @@ test_mounts (void **state)
   assert_int_equal (build_full (&params, &b, &err), 0);
 
   assert_true (b.spec->root_readonly);
+  assert_null (b.spec->linux_.rootfs_propagation);
   /* Parents before children, whatever the command-line order.  */
   json_array_foreach (json_object_get (b.json, "mounts"), i, m)
   {
@@ -888,6 +889,30 @@ test_mounts (void **state)
   assert_string_equal (b.spec->process->args[0], BERTH_INIT_CONTAINER_PATH);
   assert_string_equal (b.spec->process->args[1], "--");
   assert_string_equal (b.spec->process->args[2], "/entry.sh");
+  built_free (&b);
+  berth_engine_mounts_free (mounts, n);
+
+  /* Shared and slave binds set the root's propagation, as Docker.  */
+  berth_run_request_free (req);
+  req = REQUEST ("-v", "/a:/a:rslave", "img");
+  assert_int_equal (berth_engine_resolve_mounts (req, NULL, NULL, &mounts, &n, &err), 0);
+  params = (struct berth_spec_params){
+    .req = req, .image = &test_image, .id = ID, .rootfs = rootfs, .mounts = mounts, .n_mounts = n
+  };
+  assert_int_equal (build_full (&params, &b, &err), 0);
+  assert_string_equal (b.spec->linux_.rootfs_propagation, "rslave");
+  built_free (&b);
+  berth_engine_mounts_free (mounts, n);
+  berth_run_request_free (req);
+  req = REQUEST ("-v", "/a:/a:rslave", "--mount",
+                 "type=bind,src=/b,dst=/b,bind-propagation=rshared", "img");
+  assert_int_equal (berth_engine_resolve_mounts (req, NULL, NULL, &mounts, &n, &err), 0);
+  params.req = req;
+  params.mounts = mounts;
+  params.n_mounts = n;
+  assert_int_equal (build_full (&params, &b, &err), 0);
+  assert_string_equal (b.spec->linux_.rootfs_propagation, "shared");
+  assert_true (array_has (json_object_get (find_mount (b.json, "/b"), "options"), "rshared"));
   built_free (&b);
   berth_engine_mounts_free (mounts, n);
 

@@ -567,6 +567,28 @@ seccomp_json (const struct berth_spec_params *p, uint64_t caps, json_t **out, be
   return 0;
 }
 
+/* Shared or slave binds only propagate when the root's propagation lets
+ * them (Docker's rule): a shared bind makes the root shared, a slave one
+ * makes it rslave; otherwise the runtime's default (rprivate) stays.  */
+static const char *
+rootfs_propagation (const struct berth_spec_params *p)
+{
+  const char *root = NULL;
+
+  for (size_t i = 0; i < p->n_mounts; i++)
+    {
+      const char *m = p->mounts[i].propagation;
+
+      if (p->mounts[i].type != BERTH_ENGINE_MOUNT_BIND || m == NULL)
+        continue;
+      if (strcmp (m, "shared") == 0 || strcmp (m, "rshared") == 0)
+        return "shared";
+      if (strcmp (m, "slave") == 0 || strcmp (m, "rslave") == 0)
+        root = "rslave";
+    }
+  return root;
+}
+
 static int
 linux_json (const struct berth_spec_params *p, uint64_t caps, json_t **out, berth_error_t *err)
 {
@@ -588,6 +610,12 @@ linux_json (const struct berth_spec_params *p, uint64_t caps, json_t **out, bert
                  resources_json (p, rules), "devices", nodes, "cgroupsPath",
                  p->cgroups_path ? p->cgroups_path : cgroups_path);
   json_decref (rules);
+  if (l && rootfs_propagation (p)
+      && json_object_set_new (l, "rootfsPropagation", json_string (rootfs_propagation (p))) < 0)
+    {
+      json_decref (l);
+      l = NULL;
+    }
   if (l == NULL)
     {
       json_decref (seccomp);

@@ -677,7 +677,8 @@ scan_containers (struct berth_store *s, struct berth_store_entry **out, size_t *
     }
   if (out)
     {
-      qsort (entries, n, sizeof (*entries), compare_entries);
+      if (n > 1)
+        qsort (entries, n, sizeof (*entries), compare_entries);
       *out = entries;
       *n_out = n;
     }

@@ -487,28 +487,49 @@ berth_sleep_ms (long ms)
   nanosleep (&ts, NULL);
 }
 
-long
-berth_thread_count (void)
+bool
+berth_proc_stat_read (pid_t pid, struct berth_proc_stat *out)
 {
-  char buf[1024], *p;
-  int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read (fd, buf, sizeof (buf) - 1);
-  int field = 3;
+  char path[64], buf[1024], *p;
+  int fd, field;
+  ssize_t n;
 
-  if (fd >= 0)
-    close (fd);
+  if (pid > 0)
+    snprintf (path, sizeof (path), "/proc/%d/stat", pid);
+  else
+    strcpy (path, "/proc/self/stat");
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
   if (n <= 0)
-    return 0;
+    return false;
   buf[n] = '\0';
   /* comm may hold spaces and parentheses: fields restart after the last ')'.  */
   p = strrchr (buf, ')');
   if (p == NULL || p[1] == '\0')
-    return 0;
-  for (p += 2; p && field < 20; field++)
+    return false;
+  *out = (struct berth_proc_stat){ .state = p[2] };
+  for (p += 2, field = 3; p && field < 22; field++)
     {
       p = strchr (p, ' ');
-      if (p)
-        p++;
+      if (p == NULL)
+        return false;
+      p++;
+      if (field + 1 == 9)
+        out->flags = strtoul (p, NULL, 10);
+      else if (field + 1 == 20)
+        out->num_threads = strtol (p, NULL, 10);
     }
-  return p ? strtol (p, NULL, 10) : 0;
+  out->start_time = strtoull (p, NULL, 10);
+  return true;
+}
+
+long
+berth_thread_count (void)
+{
+  struct berth_proc_stat s;
+
+  return berth_proc_stat_read (0, &s) ? s.num_threads : 0;
 }

@@ -35,6 +35,18 @@ int berth_write_file_atomic (const char *path, const void *data, size_t len, mod
 /* Write all of buf to fd, retrying on EINTR and short writes.  */
 int berth_write_all (int fd, const void *buf, size_t len);
 
+/* The fields of /proc/PID/stat that berth reads.  */
+struct berth_proc_stat
+{
+  char state;                    /* field 3: R, S, D, Z, X... */
+  unsigned long flags;           /* field 9: the kernel's PF_* flags */
+  long num_threads;              /* field 20 */
+  unsigned long long start_time; /* field 22: clock ticks since boot */
+};
+
+/* Read /proc/PID/stat (pid 0: this process); false when it is gone.  */
+bool berth_proc_stat_read (pid_t pid, struct berth_proc_stat *out);
+
 /* Threads of this process (/proc/self/stat field 20); 0 when unknown.  */
 long berth_thread_count (void);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "oci/json_writer.h"
 #include "cleanup.h"
 #include "engine/engine_error.h"
 #include "engine/spec.h"
@@ -574,23 +575,9 @@ rule_applies (const struct rule *r, uint64_t caps)
 }
 
 static json_t *
-string_array (const char *const *v)
-{
-  json_t *a = json_array ();
-
-  for (; a && *v; v++)
-    if (json_array_append_new (a, json_string (*v)) < 0)
-      {
-        json_decref (a);
-        return NULL;
-      }
-  return a;
-}
-
-static json_t *
 rule_json (const struct rule *r)
 {
-  json_t *o = json_pack ("{s:o, s:s}", "names", string_array (r->names), "action",
+  json_t *o = json_pack ("{s:o, s:s}", "names", berth_json_string_array (r->names), "action",
                          r->action == R_ALLOW ? "SCMP_ACT_ALLOW" : "SCMP_ACT_ERRNO");
 
   if (o && r->action == R_ERRNO
@@ -627,7 +614,7 @@ default_profile (uint64_t caps, json_t **out, berth_error_t *err)
       }
   profile
       = json_pack ("{s:s, s:i, s:o, s:o}", "defaultAction", "SCMP_ACT_ERRNO", "defaultErrnoRet",
-                   EPERM, "architectures", string_array (native_scmp_arches), "syscalls", syscalls);
+                   EPERM, "architectures", berth_json_string_array (native_scmp_arches), "syscalls", syscalls);
   if (profile == NULL)
     return berth_error (err, ENOMEM, "seccomp profile");
   *out = profile;

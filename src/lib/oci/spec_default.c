@@ -1,6 +1,7 @@
 /* Owns the default config.json written by `berth-runtime spec`: the same
  * configuration `runc spec` (and `runc spec --rootless`) produces, with keys
  * in the same order so the two are easy to diff.  */
+#include "json_writer.h"
 #include "spec.h"
 
 #include <stddef.h>
@@ -74,26 +75,12 @@ static const char *const default_readonly_paths[]
     = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
 
 static json_t *
-string_array (const char *const *v)
-{
-  json_t *a = json_array ();
-
-  for (; a && *v; v++)
-    if (json_array_append_new (a, json_string (*v)) < 0)
-      {
-        json_decref (a);
-        return NULL;
-      }
-  return a;
-}
-
-static json_t *
 default_capability_sets (void)
 {
-  return json_pack ("{s:o, s:o, s:o, s:o}", "bounding", string_array (default_capabilities),
-                    "effective", string_array (default_capabilities), "permitted",
-                    string_array (default_capabilities), "ambient",
-                    string_array (default_capabilities));
+  return json_pack ("{s:o, s:o, s:o, s:o}", "bounding", berth_json_string_array (default_capabilities),
+                    "effective", berth_json_string_array (default_capabilities), "permitted",
+                    berth_json_string_array (default_capabilities), "ambient",
+                    berth_json_string_array (default_capabilities));
 }
 
 static json_t *
@@ -112,7 +99,7 @@ mount_object (const struct default_mount *m)
   json_t *o = json_pack ("{s:s, s:s, s:s}", "destination", m->destination, "type", m->type,
                          "source", m->source);
 
-  if (o && m->options[0] && json_object_set_new (o, "options", string_array (m->options)) < 0)
+  if (o && m->options[0] && json_object_set_new (o, "options", berth_json_string_array (m->options)) < 0)
     {
       json_decref (o);
       return NULL;
@@ -153,8 +140,8 @@ namespace_array (const char *const *types)
 static json_t *
 default_linux (bool rootless, uid_t uid, gid_t gid)
 {
-  json_t *paths = json_pack ("{s:o, s:o}", "maskedPaths", string_array (default_masked_paths),
-                             "readonlyPaths", string_array (default_readonly_paths));
+  json_t *paths = json_pack ("{s:o, s:o}", "maskedPaths", berth_json_string_array (default_masked_paths),
+                             "readonlyPaths", berth_json_string_array (default_readonly_paths));
   json_t *l;
 
   if (paths == NULL)

@@ -346,43 +346,17 @@ sigkill_pending (pid_t pid)
 unsigned long long
 berth_proc_start_time (pid_t pid, bool *zombie)
 {
-  char path[64], buf[1024];
-  cleanup_close int fd = -1;
-  ssize_t n;
-  char *p;
-  unsigned long long start = 0;
+  struct berth_proc_stat s;
 
   *zombie = false;
-  snprintf (path, sizeof (path), "/proc/%d/stat", pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (!berth_proc_stat_read (pid, &s))
     return 0;
-  n = read (fd, buf, sizeof (buf) - 1);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  /* comm may hold spaces and parentheses: fields restart after the last ')'.  */
-  p = strrchr (buf, ')');
-  if (p == NULL || p[1] == '\0')
-    return 0;
-  p += 2;
-  *zombie = (*p == 'Z' || *p == 'X');
-  /* p is field 3 (state); flags is field 9, starttime field 22.  */
-  for (int field = 3; field < 22 && p; field++)
-    {
-      p = strchr (p, ' ');
-      if (p)
-        p++;
-      /* A process that got SIGKILL runs in the kernel's exit path for a
-       * while (a pid namespace's init waits there for the namespace to
-       * empty) before it turns Z: it will never run user code again, so
-       * it counts as exited, as `kill KILL; delete` expects.  */
-      if (p && field + 1 == 9 && (strtoul (p, NULL, 10) & PROC_PF_EXITING))
-        *zombie = true;
-    }
-  if (p)
-    start = strtoull (p, NULL, 10);
-  return start;
+  /* A process that got SIGKILL runs in the kernel's exit path for a while
+   * (a pid namespace's init waits there for the namespace to empty) before
+   * it turns Z: it will never run user code again, so it counts as exited,
+   * as `kill KILL; delete` expects.  */
+  *zombie = s.state == 'Z' || s.state == 'X' || (s.flags & PROC_PF_EXITING);
+  return s.start_time;
 }
 
 bool

@@ -117,6 +117,27 @@ BERTH_EXPORT int berth_exec (berth_context *ctx, const struct berth_exec_params 
  * killed.  */
 BERTH_EXPORT int berth_wait (int pidfd, int *exit_status, berth_error_t *err);
 
+/* Relay the pty master of berth_create or berth_exec (process.terminal,
+ * or an exec with tty) until the container's side closes it.  */
+struct berth_relay_params
+{
+  int master; /* the pty master */
+  int in_fd;  /* copied to the master; -1 for none */
+  int out_fd; /* where the master's output goes */
+  int tty_fd; /* the caller's terminal, or -1: raw mode while relaying (the
+                 mode is restored on every return), its window size copied
+                 to the master at the start and on SIGWINCH */
+  /* Called instead of copying tty_fd's size (at the start with a tty_fd,
+   * and on SIGWINCH); NULL for that default.  */
+  void (*resize) (int master, void *data);
+  void *resize_data;
+  int pidfd; /* SIGTERM, SIGINT, SIGHUP and SIGQUIT the caller gets while
+                relaying are sent to it; -1 to leave them alone */
+};
+
+/* The calling thread's signal mask is restored on return.  */
+BERTH_EXPORT int berth_relay (const struct berth_relay_params *p, berth_error_t *err);
+
 enum berth_container_status
 {
   BERTH_CONTAINER_CREATING,

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "linux/cgroup/cgroup.h"
+#include "linux/terminal.h"
 #include "runtime/container.h"
 #include "util.h"
 
@@ -179,6 +180,22 @@ berth_wait (int pidfd, int *exit_status, berth_error_t *err)
   else
     *exit_status = 128 + si.si_status;
   return 0;
+}
+
+int
+berth_relay (const struct berth_relay_params *p, berth_error_t *err)
+{
+  struct berth_terminal_relay r = {
+    .master = p->master,
+    .in_fd = p->in_fd,
+    .out_fd = p->out_fd,
+    .tty_fd = p->tty_fd,
+    .resize = p->resize,
+    .resize_data = p->resize_data,
+    .pidfd = p->pidfd,
+  };
+
+  return berth_terminal_relay (&r, err);
 }
 
 static enum berth_container_status

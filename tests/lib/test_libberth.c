@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -385,7 +387,7 @@ main (int argc, char **argv)
   devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   co.root = argv[1];
   co.log = log_cb;
-  printf ("1..%d\n", N_CONTAINERS + 8);
+  printf ("1..%d\n", N_CONTAINERS + 9);
   tap (tmpl != NULL && devnull >= 0, "config template read");
   tap (berth_context_new (&co, &ctx, &err) == 0, "context");
   if (ctx == NULL)
@@ -501,6 +503,66 @@ main (int argc, char **argv)
         close (*fd);
     free (json);
     tap (ok, "process.terminal and exec tty: the pty master comes back (exec status %d)", status);
+  }
+
+  /* berth_relay copies the master's output to the caller's fd until the
+   * container's side closes, and hands SIGTERM on to the container.  */
+  {
+    char *json = config_for (tmpl, "echo relayed; trap 'echo got-term; exit 7' TERM; "
+                                   "echo ready; while :; do sleep 0.05; done");
+    char *t = json ? strstr (json, "\"terminal\": false") : NULL;
+    struct berth_create_params p = { .id = "libtest-relay", .spec_json = json };
+    struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
+    int out[2] = { -1, -1 }, status = -1;
+    char buf[4096] = "";
+    ssize_t n = 0;
+    bool ok;
+
+    if (t)
+      memcpy (t, "\"terminal\":  true", strlen ("\"terminal\": false"));
+    ok = t && pipe2 (out, O_CLOEXEC) == 0 && berth_create (ctx, &p, &h, &err) == 0
+         && berth_start (ctx, p.id, &err) == 0 && read_until (h.pty_master, "ready");
+    if (ok)
+      {
+        /* The TERM arrives while the relay runs: it must reach the
+         * container, whose trap then ends the relay.  */
+        /* To this thread: the other one does not block TERM, and a signal
+         * for the process could go there (a threaded caller of
+         * berth_relay blocks the relayed signals in every thread).  */
+        pid_t self = getpid (), tid = gettid ();
+        pid_t killer = fork ();
+        if (killer == 0)
+          {
+            usleep (200000);
+            syscall (SYS_tgkill, self, tid, SIGTERM);
+            _exit (0);
+          }
+        struct berth_relay_params rp = { .master = h.pty_master, .in_fd = -1, .out_fd = out[1],
+                                         .tty_fd = -1, .pidfd = h.pidfd };
+        sigset_t term, old;
+        sigemptyset (&term);
+        sigaddset (&term, SIGTERM);
+        pthread_sigmask (SIG_BLOCK, &term, &old);
+        ok = berth_relay (&rp, &err) == 0 && berth_wait (h.pidfd, &status, &err) == 0
+             && status == 7;
+        pthread_sigmask (SIG_SETMASK, &old, NULL);
+        waitpid (killer, NULL, 0);
+        close (out[1]);
+        out[1] = -1;
+        n = read (out[0], buf, sizeof (buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        ok = ok && strstr (buf, "got-term") != NULL;
+      }
+    if (!ok)
+      fprintf (stderr, "# relay: %s (output `%s`)\n", berth_error_message (err), buf);
+    berth_error_release (&err);
+    berth_delete (ctx, p.id, true, &err);
+    berth_error_release (&err);
+    for (int *fd = (int[]){ h.pidfd, h.pty_master, out[0], out[1], -2 }; *fd != -2; fd++)
+      if (*fd >= 0)
+        close (*fd);
+    free (json);
+    tap (ok, "berth_relay: output relayed, SIGTERM handed on (status %d)", status);
   }
 
   /* The event stream ends with the exit and its status (we are the

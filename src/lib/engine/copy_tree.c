@@ -224,7 +224,7 @@ copy_regular (struct copy_ctx *ctx, int src_fd, const struct stat *st, int dst_d
              == 0)
     return 0;
   /* Reopening the O_PATH fd reaches exactly the inode it holds.  */
-  in = open (berth_fd_path (src_fd, buf), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  in = open (berth_fd_path (src_fd, buf), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (in < 0)
     return berth_error (err, errno, "open");
   out = openat (dst_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

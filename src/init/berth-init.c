@@ -79,6 +79,13 @@ main (int argc, char **argv)
       (void)setpgid (0, 0);
       if (isatty (0))
         (void)tcsetpgrp (0, getpid ());
+      /* Default dispositions: an ignored SIGINT or SIGQUIT inherited from
+       * whatever started us (a background job of a shell) would otherwise
+       * pass through exec and make the command deaf to the very signals
+       * forwarded to it.  */
+      for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+          signal (sig, SIG_DFL);
       sigprocmask (SIG_SETMASK, &old, NULL);
       execvp (argv[i], argv + i);
       say (argv[i], errno == ENOENT ? ": command not found" : ": cannot execute");

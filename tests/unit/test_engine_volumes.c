@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include "cleanup.h"
 #include "engine/volumes.h"
@@ -452,6 +454,61 @@ test_copy_up_symlink_escape (void **state)
   }
 }
 
+/* 20 processes create the same name and remove it at once: each create
+ * succeeds or finds it, nothing is half-made, and no temporary is left.  */
+static void
+test_concurrent_create_remove (void **state)
+{
+  struct fixture *f = *state;
+  struct berth_volume **list = NULL;
+  cleanup_error berth_error_t err = NULL;
+  size_t n = 0;
+  pid_t pids[20];
+
+  for (int i = 0; i < 20; i++)
+    {
+      pids[i] = fork ();
+      assert_true (pids[i] >= 0);
+      if (pids[i] == 0)
+        {
+          berth_error_t e = NULL;
+          struct berth_volume_store *s = NULL;
+          int r = berth_volume_store_open (f->root, &s, &e);
+          if (r == 0)
+            r = berth_volume_create (s, i % 2 ? "same" : NULL, NULL, NULL, &e);
+          if (r == 0 && i % 5 == 0)
+            r = berth_volume_remove (s, "same", true, &e);
+          _exit (r == 0 ? 0 : 1);
+        }
+    }
+  for (int i = 0; i < 20; i++)
+    {
+      int status;
+      assert_int_equal (waitpid (pids[i], &status, 0), pids[i]);
+      assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+  assert_int_equal (berth_volume_list (f->vols, &list, &n, &err), 0);
+  /* the ten anonymous ones, and "same" unless a remove came last */
+  assert_true (n == 10 || n == 11);
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *rel = NULL;
+      assert_true (asprintf (&rel, "volumes/%s/_data", list[i]->name) > 0);
+      assert_true (exists (f, rel));
+    }
+  berth_volume_list_free (list, n);
+  {
+    cleanup_free char *dir = path_in (f, "volumes");
+    DIR *d = opendir (dir);
+    struct dirent *de;
+    assert_non_null (d);
+    while ((de = readdir (d)) != NULL)
+      assert_false (strncmp (de->d_name, ".tmp-", 5) == 0
+                    || strncmp (de->d_name, ".trash-", 7) == 0);
+    closedir (d);
+  }
+}
+
 int
 main (void)
 {
@@ -467,6 +524,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_copy_up, setup, teardown),
     cmocka_unit_test_setup_teardown (test_copy_up_only_empty, setup, teardown),
     cmocka_unit_test_setup_teardown (test_copy_up_symlink_escape, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_concurrent_create_remove, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

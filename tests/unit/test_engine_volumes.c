@@ -423,6 +423,8 @@ test_copy_up_symlink_escape (void **state)
   cleanup_free char *img = make_image_root (f);
   cleanup_free char *vol = NULL, *naive = NULL;
   struct berth_engine_mount m = { .type = BERTH_ENGINE_MOUNT_BIND };
+  struct berth_run_mount rm = { .type = BERTH_RUN_MOUNT_VOLUME, .source = "evil" };
+  struct berth_run_request req = { .mounts = &rm, .n_mounts = 1 };
   struct stat st;
 
   assert_true (asprintf (&naive, "%s/evil/etc/passwd", img) > 0);
@@ -431,26 +433,42 @@ test_copy_up_symlink_escape (void **state)
   assert_int_equal (berth_volume_resolve ("evil", &vol, f->vols, &err), 0);
   m.source = vol;
   m.destination = "/evil/etc";
-  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &m, 1, img, &err), 0);
+  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
   /* /evil/etc resolves to the image's own /etc, which does not exist.  */
   assert_false (exists (f, "volumes/evil/_data/passwd"));
   assert_false (exists (f, "volumes/evil/_data/hostname"));
 
   /* Through a ".." chain too.  */
   m.destination = "/data/../../../../etc";
-  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &m, 1, img, &err), 0);
+  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
   assert_false (exists (f, "volumes/evil/_data/passwd"));
 
   /* And /evil/data is the image's /data: copied, its "root" symlink as a
    * symlink, nothing of the host's / below it.  */
   m.destination = "/evil/data";
-  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &m, 1, img, &err), 0);
+  assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
   assert_true (exists (f, "volumes/evil/_data/file"));
   {
     cleanup_free char *root_link = NULL;
     assert_true (asprintf (&root_link, "%s/root", vol) > 0);
     assert_int_equal (lstat (root_link, &st), 0);
     assert_true (S_ISLNK (st.st_mode));
+  }
+
+  /* nocopy, or a plain bind of the same directory: no copy-up.  */
+  {
+    cleanup_free char *v2 = NULL;
+    assert_int_equal (berth_volume_resolve ("nocopy", &v2, f->vols, &err), 0);
+    m.source = v2;
+    rm.nocopy = true;
+    assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
+    rm.nocopy = false;
+    rm.type = BERTH_RUN_MOUNT_BIND;
+    assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
+    assert_false (exists (f, "volumes/nocopy/_data/file"));
+    rm.type = BERTH_RUN_MOUNT_VOLUME;
+    assert_int_equal (berth_volume_copy_up_mounts (f->vols, &req, &m, 1, img, &err), 0);
+    assert_true (exists (f, "volumes/nocopy/_data/file"));
   }
 }
 

@@ -676,14 +676,16 @@ berth_volume_copy_up (struct berth_volume_store *s, const char *name, const char
 }
 
 int
-berth_volume_copy_up_mounts (struct berth_volume_store *s, const struct berth_engine_mount *mounts,
-                             size_t n, const char *rootfs, berth_error_t *err)
+berth_volume_copy_up_mounts (struct berth_volume_store *s, const struct berth_run_request *req,
+                             const struct berth_engine_mount *mounts, size_t n, const char *rootfs,
+                             berth_error_t *err)
 {
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n && i < req->n_mounts; i++)
     {
       cleanup_free char *name = NULL;
 
-      if (mounts[i].type != BERTH_ENGINE_MOUNT_BIND)
+      if (req->mounts[i].type != BERTH_RUN_MOUNT_VOLUME || req->mounts[i].nocopy
+          || mounts[i].type != BERTH_ENGINE_MOUNT_BIND)
         continue;
       name = berth_volume_name_of_path (s, mounts[i].source);
       if (name && berth_volume_copy_up (s, name, rootfs, mounts[i].destination, err) < 0)

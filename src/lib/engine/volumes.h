@@ -97,10 +97,11 @@ char *berth_volume_name_of_path (struct berth_volume_store *s, const char *path)
 int berth_volume_copy_up (struct berth_volume_store *s, const char *name, const char *rootfs,
                           const char *container_path, berth_error_t *err);
 
-/* Copy-up for every mount of a container whose source is a volume of the
- * store: what the engine calls with the mounts from
- * berth_engine_resolve_mounts and the mounted rootfs, before the start.  */
-int berth_volume_copy_up_mounts (struct berth_volume_store *s,
+/* Copy-up for the volume mounts of a run request: MOUNTS is what
+ * berth_engine_resolve_mounts made of REQ (same order, mounts[i] from
+ * req->mounts[i]) and ROOTFS the container's mounted root, before the start.
+ * Binds and tmpfs are skipped, and volumes given with nocopy.  */
+int berth_volume_copy_up_mounts (struct berth_volume_store *s, const struct berth_run_request *req,
                                  const struct berth_engine_mount *mounts, size_t n,
                                  const char *rootfs, berth_error_t *err);
 

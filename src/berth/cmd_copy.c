@@ -12,7 +12,10 @@
  * directories, so a container started meanwhile fails rather than sharing
  * them.  Container paths are resolved inside that root (lib/linux/rootfs
  * resolve.h: openat2 RESOLVE_IN_ROOT or a confined walk), and the copy
- * never follows a symlink (lib/engine/copy_tree.h).  */
+ * never follows a symlink (lib/engine/copy_tree.h).  `cp CTR:SRC -` and
+ * `cp - CTR:DEST` stream tar archives as Docker does.  */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -30,6 +33,7 @@
 #include "engine/copy_tree.h"
 #include "engine/store.h"
 #include "linux/rootfs/resolve.h"
+#include "util.h"
 
 struct ctr
 {
@@ -309,6 +313,188 @@ cp_to_container (struct ctr *c, const char *src, const char *dest, bool follow,
   return copy_into (sfd, dir, name, o, err);
 }
 
+/* `cp CTR:SRC -`: SRC as a tar on stdout, its entries under SRC's
+ * basename as Docker writes them.  A tmpfs in a private mount namespace
+ * holds one name, SRC's basename, onto which the resolved SRC is
+ * bind-mounted (by its fd, so the path is not resolved again); a symlink is
+ * copied there instead (a symlink cannot be a mount point).  The tar writer
+ * never follows a symlink.  */
+static int
+cp_to_tar (struct ctr *c, const char *src, bool follow, berth_error_t *err)
+{
+  cleanup_close int rootfd = -1, sfd = -1, tfd = -1;
+  cleanup_free char *tmp = NULL, *base = NULL, *target = NULL;
+  char buf[BERTH_FD_PATH_SIZE];
+  struct stat st;
+  int r = -1;
+
+  /* First the namespace: a bind's source must be a mount of the
+   * namespace the bind is made in, so the fds are opened in it.  */
+  if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return berth_error (err, errno, "unshare the mount namespace");
+  rootfd = open (c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return berth_error (err, errno, "open `%s`", c->root);
+  sfd = open_container_path (rootfd, src, follow, err);
+  if (sfd < 0 || fstat (sfd, &st) < 0)
+    return berth_error_wrap (err, "%s:%s", c->id, src);
+  base = base_of (src);
+  if (base && strcmp (base, ".") == 0)
+    {
+      /* "DIR/." names DIR's entries; its own name is the archive's top.  */
+      cleanup_free char *parent = dir_of (src);
+      free (base);
+      base = parent ? base_of (parent) : NULL;
+    }
+  if (base && strcmp (base, ".") == 0)
+    {
+      free (base);
+      base = strdup ("rootfs"); /* the whole root */
+    }
+  if (base == NULL)
+    return berth_error (err, ENOMEM, "cp");
+  if (asprintf (&tmp, "%s/cp-XXXXXX", c->dir) < 0 || mkdtemp (tmp) == NULL)
+    return berth_error (err, errno, "temporary directory in `%s`", c->dir);
+  if (mount ("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64m") < 0)
+    {
+      berth_error (err, errno, "mount a temporary directory");
+      goto out;
+    }
+  if (asprintf (&target, "%s/%s", tmp, base) < 0)
+    {
+      berth_error (err, ENOMEM, "cp");
+      goto out;
+    }
+  tfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (tfd < 0)
+    {
+      berth_error (err, errno, "open `%s`", tmp);
+      goto out;
+    }
+  if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
+    {
+      int made = S_ISDIR (st.st_mode) ? mkdirat (tfd, base, 0700)
+                                      : mknodat (tfd, base, S_IFREG | 0600, 0);
+      if (made < 0 || mount (berth_fd_path (sfd, buf), target, NULL, MS_BIND, NULL) < 0)
+        {
+          berth_error (err, errno, "bind `%s`", src);
+          goto out;
+        }
+    }
+  else
+    {
+      static const struct berth_copy_options o = { .preserve_owner = true };
+      if (berth_copy_tree (sfd, tfd, base, &o, err) < 0)
+        goto out;
+    }
+  r = berth_image_write_tar (tmp, 1, false, err);
+out:
+  if (target)
+    umount2 (target, MNT_DETACH);
+  umount2 (tmp, MNT_DETACH);
+  rmdir (tmp);
+  return r;
+}
+
+/* `cp - CTR:DEST`: a tar from stdin extracted into the directory DEST.
+ * It is unpacked on the host first, into a temporary directory beside the
+ * container's, by libarchive with its guards against "..", absolute paths
+ * and writing through symlinks; then copied into the container by the
+ * symlink-safe copy.  */
+static int
+extract_stdin (const char *dir, berth_error_t *err)
+{
+  struct archive *in = archive_read_new (), *out = archive_write_disk_new ();
+  struct archive_entry *e;
+  int r = 0, cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC), ar;
+
+  if (in == NULL || out == NULL || cwd < 0)
+    r = berth_error (err, ENOMEM, "tar");
+  else if (chdir (dir) < 0)
+    r = berth_error (err, errno, "chdir `%s`", dir);
+  if (r == 0)
+    {
+      archive_read_support_format_tar (in);
+      archive_read_support_filter_all (in);
+      archive_write_disk_set_options (
+          out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER
+                   | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT
+                   | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+      if (archive_read_open_fd (in, 0, 1 << 16) != ARCHIVE_OK)
+        r = berth_error (err, 0, "tar: %s", archive_error_string (in));
+    }
+  while (r == 0 && (ar = archive_read_next_header (in, &e)) != ARCHIVE_EOF)
+    {
+      const void *block;
+      size_t size;
+      la_int64_t off;
+
+      if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
+        {
+          r = berth_error (err, 0, "tar: %s", archive_error_string (in));
+          break;
+        }
+      if (archive_write_header (out, e) != ARCHIVE_OK)
+        {
+          r = berth_error (err, 0, "tar: %s", archive_error_string (out));
+          break;
+        }
+      while ((ar = archive_read_data_block (in, &block, &size, &off)) == ARCHIVE_OK)
+        if (archive_write_data_block (out, block, size, off) != ARCHIVE_OK)
+          {
+            ar = ARCHIVE_FATAL;
+            break;
+          }
+      if (ar != ARCHIVE_EOF || archive_write_finish_entry (out) != ARCHIVE_OK)
+        r = berth_error (err, 0, "tar: %s", archive_error_string (in));
+    }
+  if (cwd >= 0 && fchdir (cwd) < 0 && r == 0)
+    r = berth_error (err, errno, "chdir back");
+  if (cwd >= 0)
+    close (cwd);
+  if (out)
+    {
+      archive_write_close (out);
+      archive_write_free (out);
+    }
+  if (in)
+    archive_read_free (in);
+  return r;
+}
+
+static int
+cp_from_tar (struct ctr *c, const char *dest, berth_error_t *err)
+{
+  static const struct berth_copy_options o
+      = { .preserve_owner = true, .preserve_xattrs = true, .overwrite = true };
+  cleanup_close int rootfd = -1, dfd = -1, dir = -1, tfd = -1;
+  cleanup_free char *tmp = NULL;
+  berth_error_t ignored = NULL;
+  int r;
+
+  rootfd = open (c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return berth_error (err, errno, "open `%s`", c->root);
+  dfd = berth_open_in_root (rootfd, dest, BERTH_CREATE_NONE, err);
+  if (dfd < 0)
+    return berth_error_wrap (err, "%s:%s", c->id, dest);
+  dir = berth_open_dir_of (dfd, dest, err);
+  if (dir < 0)
+    return -1;
+  if (asprintf (&tmp, "%s/cp-XXXXXX", c->dir) < 0 || mkdtemp (tmp) == NULL)
+    return berth_error (err, errno, "temporary directory in `%s`", c->dir);
+  r = extract_stdin (tmp, err);
+  if (r == 0)
+    {
+      tfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      r = tfd < 0 ? berth_error (err, errno, "open `%s`", tmp)
+                  : berth_copy_dir_contents (tfd, dir, &o, err);
+    }
+  if (berth_remove_tree (tmp, &ignored) < 0)
+    berth_error_release (&ignored);
+  return r;
+}
+
 int
 cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
@@ -343,15 +529,19 @@ cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err)
       berth_error (err, 0, "cp: exactly one of SRC and DEST must be CONTAINER:PATH");
       return BERTH_EXIT_ERROR;
     }
-  if (strcmp (argv[optind], "-") == 0 || strcmp (argv[optind + 1], "-") == 0)
+  if (src_ctr && strcmp (argv[optind + 1], "-") == 0 && isatty (1))
     {
-      berth_error (err, 0, "cp: tar streams (`-`) are not supported yet");
+      berth_error (err, 0, "cp: refusing to write a tar to a terminal");
       return BERTH_EXIT_ERROR;
     }
   r = ctr_open (cli, src_ctr ? src_ctr : dst_ctr, &c, err);
   if (r == 0)
     r = ctr_mount (cli, &c, dst_ctr != NULL, err);
-  if (r == 0 && src_ctr)
+  if (r == 0 && src_ctr && strcmp (argv[optind + 1], "-") == 0)
+    r = cp_to_tar (&c, *src_path ? src_path : "/", follow, err);
+  else if (r == 0 && strcmp (argv[optind], "-") == 0)
+    r = cp_from_tar (&c, *dst_path ? dst_path : "/", err);
+  else if (r == 0 && src_ctr)
     r = cp_from_container (&c, *src_path ? src_path : "/", argv[optind + 1], follow, &o, err);
   else if (r == 0)
     r = cp_to_container (&c, argv[optind], *dst_path ? dst_path : "/", follow, &o, err);

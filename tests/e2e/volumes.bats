@@ -336,3 +336,36 @@ zombies_under() { ps --ppid "$1" -o stat= | grep -c '^Z' || true; }
 	run bb commit --change 'ONBUILD x' com
 	[ "$status" -eq 125 ]
 }
+
+@test "cp with tar streams: CTR:SRC - and - CTR:DEST; a tar escaping with .. is refused" {
+	mkctr cptar
+	run bash -c "'$BERTH_BIN' --root '$BROOT' cp cptar:/etc - | tar -t"
+	[ "$status" -eq 0 ] && [[ "$output" == *"etc/passwd"* ]]
+	# a single file keeps its name; a symlink stays a symlink
+	[ "$(bb cp cptar:/etc/passwd - | tar -t)" = passwd ]
+	bb cp cptar:/bin/sh - | tar -tv | grep -q '^l.* sh -> busybox'
+	# in: a tree with a symlink to /
+	mkdir -p "$TEST_TMP/src/d" && echo z >"$TEST_TMP/src/d/z" && ln -s / "$TEST_TMP/src/d/rootlink"
+	tar -C "$TEST_TMP/src" -cf - d | bb cp - cptar:/tmp
+	[ "$(cat "$D/upper/tmp/d/z")" = z ] && [ "$(readlink "$D/upper/tmp/d/rootlink")" = / ]
+	# a tar with a ../ entry: refused, nothing written outside
+	python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+i = tarfile.TarInfo("../../../../../../../../tmp/berth-cp-pwned-'"$$"'")
+i.size = 1
+t.addfile(i, io.BytesIO(b"x"))
+t.close()' "$TEST_TMP/evil.tar"
+	# the raw mechanism (tar told to trust the names) writes outside
+	mkdir "$TEST_TMP/x"
+	defer "rm -f /tmp/berth-cp-pwned-$$"
+	tar -C "$TEST_TMP/x" -P -xf "$TEST_TMP/evil.tar"
+	[ -e "/tmp/berth-cp-pwned-$$" ]
+	rm "/tmp/berth-cp-pwned-$$"
+	run bb cp - cptar:/ <"$TEST_TMP/evil.tar"
+	[ "$status" -eq 125 ]
+	[ ! -e "/tmp/berth-cp-pwned-$$" ]
+	# no temporary directory is left in the container's directory
+	[ -z "$(ls -d "$D"/cp-* 2>/dev/null)" ]
+	! grep -q " $D/" /proc/mounts
+}

@@ -47,5 +47,9 @@ int cmd_from_host (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_image_mount (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_image_umount (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_volume (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_export (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_commit (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 #endif

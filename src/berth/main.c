@@ -15,6 +15,8 @@ static const struct
 } commands[] = {
   { "image", cmd_image },     { "images", cmd_images }, { "rmi", cmd_rmi },   { "tag", cmd_tag },
   { "history", cmd_history }, { "import", cmd_import }, { "load", cmd_load }, { "save", cmd_save },
+  { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
+  { "commit", cmd_commit },
 };
 
 static void
@@ -33,6 +35,11 @@ usage (FILE *out)
            "  import      FILE|- [NAME]: a rootfs tarball as an image\n"
            "  load        -i FILE|-: a docker-archive, OCI archive or OCI layout\n"
            "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
+           "Volumes and container files:\n"
+           "  volume      create, ls, inspect, rm, prune\n"
+           "  cp          CONTAINER:SRC DEST | SRC CONTAINER:DEST\n"
+           "  export      CONTAINER [-o FILE]: the container's filesystem as a tar\n"
+           "  commit      [--change X] [-m MSG] CONTAINER [NAME[:TAG]]\n\n"
            "Global options:\n"
            "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "engine/container.h"
 
 static const struct
 {
@@ -15,6 +16,12 @@ static const struct
 } commands[] = {
   { "image", cmd_image },     { "images", cmd_images }, { "rmi", cmd_rmi },   { "tag", cmd_tag },
   { "history", cmd_history }, { "import", cmd_import }, { "load", cmd_load }, { "save", cmd_save },
+  { "run", cmd_run },         { "create", cmd_create }, { "start", cmd_start }, { "stop", cmd_stop },
+  { "restart", cmd_restart }, { "kill", cmd_kill },     { "rm", cmd_rm },       { "ps", cmd_ps },
+  { "inspect", cmd_inspect }, { "logs", cmd_logs },     { "wait", cmd_wait },   { "top", cmd_top },
+  { "port", cmd_port },       { "exec", cmd_exec },     { "pause", cmd_pause },
+  { "unpause", cmd_unpause }, { "rename", cmd_rename }, { "container", cmd_container },
+  { "monitor", cmd_monitor },
 };
 
 static void
@@ -33,6 +40,9 @@ usage (FILE *out)
            "  import      FILE|- [NAME]: a rootfs tarball as an image\n"
            "  load        -i FILE|-: a docker-archive, OCI archive or OCI layout\n"
            "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
+           "Container commands:\n"
+           "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
+           "  port, exec, pause, unpause, rename, container prune\n\n"
            "Global options:\n"
            "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
 }
@@ -40,10 +50,47 @@ usage (FILE *out)
 int
 cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
 {
-  if (cli->images == NULL && berth_image_store_open (cli->root, &cli->images, err) < 0)
-    return -1;
+  if (cli->images == NULL)
+    {
+      if (berth_image_store_open (cli->root, &cli->images, err) < 0)
+        return -1;
+      /* rmi and prune keep images that containers use.  */
+      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0)
+        return -1;
+      berth_image_store_set_in_use (cli->images, berth_engine_image_in_use, cli->engine);
+    }
   *out = cli->images;
   return 0;
+}
+
+int
+cli_engine (struct cli *cli, struct berth_engine **out, berth_error_t *err)
+{
+  struct berth_image_store *images;
+
+  if (cli->engine == NULL)
+    {
+      if (cli_images (cli, &images, err) < 0)
+        return -1;
+      if (cli->engine == NULL
+          && berth_engine_open (cli->root, cli->runroot, images, &cli->engine, err) < 0)
+        return -1;
+    }
+  *out = cli->engine;
+  return 0;
+}
+
+void
+cli_more_error (berth_error_t *err, berth_error_t *e)
+{
+  if (*err == NULL)
+    *err = *e;
+  else
+    {
+      fprintf (stderr, "berth: %s\n", (*e)->msg);
+      berth_error_release (e);
+    }
+  *e = NULL;
 }
 
 int
@@ -93,12 +140,14 @@ cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err)
 enum
 {
   OPT_ROOT = 1000,
+  OPT_RUNROOT,
   OPT_HELP,
   OPT_VERSION,
 };
 
 static const struct option global_options[] = {
   { "root", required_argument, NULL, OPT_ROOT },
+  { "runroot", required_argument, NULL, OPT_RUNROOT },
   { "help", no_argument, NULL, OPT_HELP },
   { "version", no_argument, NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -112,12 +161,18 @@ main (int argc, char **argv)
   int c, status = -1;
 
   opterr = 0; /* one error line, ours */
+  cli.runroot = getenv ("BERTH_RUNROOT");
+  if (cli.runroot == NULL || cli.runroot[0] != '/')
+    cli.runroot = BERTH_ENGINE_DEFAULT_RUNROOT;
 
   while ((c = getopt_long (argc, argv, "+hv", global_options, NULL)) != -1)
     switch (c)
       {
       case OPT_ROOT:
         cli.root = optarg;
+        break;
+      case OPT_RUNROOT:
+        cli.runroot = optarg;
         break;
       case 'h':
       case OPT_HELP:
@@ -150,6 +205,7 @@ main (int argc, char **argv)
       berth_error (&err, 0, "unknown command `%s` (see `berth --help`)", argv[optind]);
       status = BERTH_EXIT_ERROR;
     }
+  berth_engine_close (cli.engine);
   berth_image_store_close (cli.images);
   if (fflush (stdout) != 0 && status == 0)
     {

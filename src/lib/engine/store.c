@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -318,6 +319,13 @@ remove_container_dir (struct berth_store *s, const char *id, const char *name, b
   cleanup_free char *path = NULL;
 
   snprintf (trash, sizeof (trash), TRASH_PREFIX "%.64s", id);
+  /* The engine mounts the container's root at <id>/rootfs: a command that
+   * died with it mounted must not make the removal walk into the image.  */
+  if (asprintf (&path, "%s/%s/rootfs", s->containers_path, id) >= 0)
+    while (umount2 (path, MNT_DETACH) == 0)
+      ;
+  free (path);
+  path = NULL;
   if (renameat (s->containers_fd, id, s->containers_fd, trash) < 0 && errno != ENOENT)
     return berth_error (err, errno, "remove container %s", id);
   if (name)
@@ -642,6 +650,11 @@ scan_containers (struct berth_store *s, struct berth_store_entry **out, size_t *
           cleanup_free char *path = NULL;
           cleanup_error berth_error_t ignored = NULL;
 
+          if (asprintf (&path, "%s/%s/rootfs", s->containers_path, de->d_name) >= 0)
+            while (umount2 (path, MNT_DETACH) == 0)
+              ;
+          free (path);
+          path = NULL;
           if (asprintf (&path, "%s/%s", s->containers_path, de->d_name) >= 0)
             berth_remove_tree (path, &ignored);
           continue;

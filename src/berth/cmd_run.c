@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "berth.h"
@@ -191,6 +192,8 @@ cmd_monitor (struct cli *cli, int argc, char **argv, berth_error_t *err)
   struct berth_engine *e;
   int status;
 
+  /* exec'd as /proc/self/exe: "exe" is no name for ps to show.  */
+  prctl (PR_SET_NAME, "berth-monitor", 0, 0, 0);
   if (argc != 2)
     {
       berth_error (err, 0, "monitor: an ID is needed");

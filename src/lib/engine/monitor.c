@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -141,6 +143,35 @@ log_pump (struct log_file *l, struct log_stream *s)
       s->len = 0;
     }
   return 1;
+}
+
+/* The monitor then sits in poll for the container's life, with the code of
+ * the image store, the spec builder and libarchive's dependencies mapped
+ * and touched from the start: give those pages back (they fault in again
+ * from the page cache if a restart needs them), and the heap's free memory.
+ * Pages other processes map too (libc) are left alone by the kernel.  */
+static void
+shed_memory (void)
+{
+#ifdef MADV_PAGEOUT
+  FILE *f = fopen ("/proc/self/maps", "re");
+  char line[512];
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      unsigned long start, end;
+      char perms[8];
+      int path = 0;
+      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path) < 3)
+        continue;
+      if (path == 0 || line[path] != '/' || perms[1] == 'w')
+        continue;
+      madvise ((void *)start, end - start, MADV_PAGEOUT);
+    }
+  if (f)
+    fclose (f);
+#endif
+  malloc_trim (0);
 }
 
 /* ---- the record ---- */
@@ -499,7 +530,10 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
             }
         }
       else
-        status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd);
+        {
+          shed_memory ();
+          status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd);
+        }
       close (h.pidfd);
 
       {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth.h"
@@ -81,6 +82,65 @@ exec_process (struct berth_engine *e, const char *id, char **args, const char *u
   if (text == NULL)
     berth_error (err, ENOMEM, "exec");
   return text;
+}
+
+static int
+exec_status (berth_error_t *err)
+{
+  const char *m = (*err)->msg;
+  if (strstr (m, "executable file not found") || strstr (m, "No such file"))
+    return 127;
+  if (strstr (m, "exec: ") && ((*err)->status == EACCES || strstr (m, "is a directory")))
+    return 126;
+  return BERTH_EXIT_ERROR;
+}
+
+/* exec -d: the process must outlive us, and libberth's exec makes it our
+ * child: a session of its own reaps it; we wait only for it to start.  */
+static int
+exec_detached (struct berth_engine *e, const struct berth_exec_params *p, berth_error_t *err)
+{
+  int fds[2];
+  pid_t child;
+  char buf[4096];
+  ssize_t n;
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return berth_error (err, errno, "pipe"), BERTH_EXIT_ERROR;
+  child = fork ();
+  if (child < 0)
+    return berth_error (err, errno, "fork"), BERTH_EXIT_ERROR;
+  if (child == 0)
+    {
+      struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
+      berth_error_t e2 = NULL;
+      int status;
+      close (fds[0]);
+      setsid ();
+      if (fork () != 0)
+        _exit (0);
+      if (berth_exec (e->ctx, p, &h, &e2) < 0)
+        {
+          dprintf (fds[1], "%d %s", exec_status (&e2), e2->msg);
+          _exit (1);
+        }
+      close (fds[1]);
+      berth_wait (h.pidfd, &status, &e2);
+      _exit (0);
+    }
+  close (fds[1]);
+  waitpid (child, NULL, 0);
+  n = read (fds[0], buf, sizeof (buf) - 1);
+  close (fds[0]);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  {
+    char *msg;
+    int st = (int)strtol (buf, &msg, 10);
+    berth_error (err, 0, "%s", *msg ? msg + 1 : msg);
+    return st;
+  }
 }
 
 int
@@ -164,20 +224,10 @@ cmd_exec (struct cli *cli, int argc, char **argv, berth_error_t *err)
     struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
     sigset_t fwd;
 
-    if (berth_exec (e->ctx, &p, &h, err) < 0)
-      {
-        const char *m = (*err)->msg;
-        if (strstr (m, "executable file not found") || strstr (m, "No such file"))
-          return 127;
-        if (strstr (m, "exec: ") && ((*err)->status == EACCES || strstr (m, "is a directory")))
-          return 126;
-        return BERTH_EXIT_ERROR;
-      }
     if (detach)
-      {
-        close (h.pidfd);
-        return 0;
-      }
+      return exec_detached (e, &p, err);
+    if (berth_exec (e->ctx, &p, &h, err) < 0)
+      return exec_status (err);
     sigemptyset (&fwd);
     sigaddset (&fwd, SIGTERM);
     sigaddset (&fwd, SIGINT);

@@ -372,13 +372,16 @@ cmd_inspect (struct cli *cli, int argc, char **argv, berth_error_t *err)
         {
           struct berth_image *img = NULL;
           berth_error_release (&e2);
-          if (berth_image_get (e->images, argv[i], &img, NULL) == 0)
+          if (berth_image_get (e->images, argv[i], &img, &e2) == 0)
             {
               rec = berth_image_inspect_json (img);
               berth_image_free (img);
             }
           else
-            berth_error (&e2, 0, "No such object: %s", argv[i]);
+            {
+              berth_error_release (&e2);
+              berth_error (&e2, 0, "No such object: %s", argv[i]);
+            }
         }
       if (rec == NULL)
         {

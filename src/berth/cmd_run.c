@@ -1,6 +1,7 @@
 /* run, create, start, and the hidden `monitor ID` role the detached
  * containers' monitors run in.  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,9 @@ cmd_monitor (struct cli *cli, int argc, char **argv, berth_error_t *err)
 
   /* exec'd as /proc/self/exe: "exe" is no name for ps to show.  */
   prctl (PR_SET_NAME, "berth-monitor", 0, 0, 0);
+  /* The `run -d` waiting on fd 3 may be gone (killed): its report is then
+   * lost, the container is not.  */
+  signal (SIGPIPE, SIG_IGN);
   if (argc != 2)
     {
       berth_error (err, 0, "monitor: an ID is needed");

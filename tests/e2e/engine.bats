@@ -7,6 +7,7 @@
 # dir (store root and runroot); containers are removed after each test.
 
 BERTH_BIN=${BERTH:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/berth}
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; return 1; }
@@ -45,7 +46,7 @@ monitors() { pgrep -f -- "--runroot $RUNROOT monitor" || true; }
 # No container, mount, runtime state, monitor or cgroup of ours is left.
 host_clean() {
 	local i ids
-	ids=$(cat "$T/ids" 2>/dev/null)
+	ids=$(cat "$T/ids" 2>/dev/null || true)
 	for i in $(seq 50); do
 		[ -z "$(monitors)" ] && break
 		sleep 0.1
@@ -73,11 +74,11 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$output" = out ]
 	run b run --rm bb true
 	[ "$status" -eq 0 ]
-	run b run --rm bb nosuchcommand
+	run -127 b run --rm bb nosuchcommand
 	[ "$status" -eq 127 ]
 	[[ "$output" == *'executable file not found'* ]]
 	[ "${#lines[@]}" -eq 1 ]
-	run b run --rm bb /noexec
+	run -126 b run --rm bb /noexec
 	[ "$status" -eq 126 ]
 	run b run --rm --no-such-flag bb true
 	[ "$status" -eq 125 ]
@@ -196,10 +197,10 @@ cgroup_file() { # PID CONTROLLER FILE
 	# same pid namespace as the container's init
 	run b exec "$id" cat /proc/1/comm
 	[ "$output" = sleep ]
-	b exec -d "$id" sh -c 'echo d > /tmp/mark'
+	b exec -d "$id" sh -c 'echo d > /mark'
 	sleep 0.3
-	[ "$(b exec "$id" cat /tmp/mark)" = d ]
-	run b exec "$id" nosuch
+	[ "$(b exec "$id" cat /mark)" = d ]
+	run -127 b exec "$id" nosuch
 	[ "$status" -eq 127 ]
 	b rm -f "$id"
 	run b exec "$id" true

@@ -302,6 +302,35 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "logs rotate at --log-opt max-size, one old file kept, logs reads both" {
+	id=$(b run -d --log-opt max-size=20k bb sh -c 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done')
+	echo "$id" >>"$T/ids"
+	[ "$(b wait "$id")" = 0 ]
+	log=$ROOT/containers/$id/$id-json.log
+	[ "$(stat -c %s "$log.1")" -le 20480 ]
+	[ "$(stat -c %s "$log")" -le 20480 ]
+	[ ! -e "$log.2" ]
+	[ "$(b logs "$id" | tail -1)" = "line 1999" ]
+	# the lines logs prints are consecutive: nothing lost within the kept files
+	first=$(b logs "$id" | head -1 | cut -d' ' -f2)
+	[ "$(b logs "$id" | wc -l)" -eq $((2000 - first)) ]
+	b rm "$id"
+	host_clean
+}
+
+@test "20 run -d at once: 20 containers, unique names, all running, then removed" {
+	for i in $(seq 20); do
+		b run -d bb sleep 60 >>"$T/par.ids" &
+	done
+	wait
+	[ "$(sort -u "$T/par.ids" | wc -l)" -eq 20 ]
+	cat "$T/par.ids" >>"$T/ids"
+	[ "$(b ps -q | wc -l)" -eq 20 ]
+	[ "$(b ps --format '{{.Names}}' | sort -u | wc -l)" -eq 20 ]
+	b rm -f $(cat "$T/par.ids") >/dev/null
+	host_clean
+}
+
 @test "rmi refuses an image a container uses, unless -f" {
 	b tag bb bb2
 	b create --name user bb2 true >/dev/null

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -172,6 +173,57 @@ shed_memory (void)
     fclose (f);
 #endif
   malloc_trim (0);
+}
+
+/* ---- the overlay root ---- */
+
+/* Mount the overlay of LOWERS (colon-separated, top first, as the record's
+ * GraphDriver.Data.LowerDir has them: the image store wrote them at create)
+ * with UPPER and WORK at TARGET.  One fsconfig call per layer, so no option
+ * string limits the number of layers; mount(2) with the joined string on
+ * kernels without "lowerdir+" (before 6.8).  The monitor needs nothing of
+ * the image store this way.  */
+static int
+mount_overlay (const char *lowers, const char *upper, const char *work, const char *target,
+               berth_error_t *err)
+{
+  cleanup_free char *copy = strdup (lowers);
+  cleanup_free char *opts = NULL;
+  int fs, mnt = -1;
+
+  if (copy == NULL)
+    return berth_error (err, ENOMEM, "overlay");
+  if (*lowers == '\0')
+    return berth_error (err, EINVAL, "overlay: the record has no layers");
+  fs = (int)syscall (SYS_fsopen, "overlay", 1 /* FSOPEN_CLOEXEC */);
+  if (fs >= 0)
+    {
+      bool ok = true;
+      for (char *save = NULL, *l = strtok_r (copy, ":", &save); l && ok;
+           l = strtok_r (NULL, ":", &save))
+        ok = syscall (SYS_fsconfig, fs, 1 /* FSCONFIG_SET_STRING */, "lowerdir+", l, 0) == 0;
+      ok = ok && syscall (SYS_fsconfig, fs, 1, "upperdir", upper, 0) == 0
+           && syscall (SYS_fsconfig, fs, 1, "workdir", work, 0) == 0
+           && syscall (SYS_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) == 0;
+      if (ok)
+        mnt = (int)syscall (SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+      close (fs);
+      if (mnt >= 0)
+        {
+          int r = (int)syscall (SYS_move_mount, mnt, "", AT_FDCWD, target,
+                                4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+          int e = errno;
+          close (mnt);
+          if (r < 0)
+            return berth_error (err, e, "move the overlay to `%s`", target);
+          return 0;
+        }
+    }
+  if (asprintf (&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowers, upper, work) < 0)
+    return berth_error (err, ENOMEM, "overlay");
+  if (mount ("overlay", target, "overlay", 0, opts) < 0)
+    return berth_error (err, errno, "mount the overlay at `%s`", target);
+  return 0;
 }
 
 /* ---- the record ---- */
@@ -392,7 +444,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
   cleanup_free char *rootfs = berth_engine_path (e, id, "rootfs");
   cleanup_free char *upper = berth_engine_path (e, id, "upper");
   cleanup_free char *work = berth_engine_path (e, id, "work");
-  cleanup_free char *spec = NULL, *image = NULL;
+  cleanup_free char *spec = NULL, *lowers = NULL;
   cleanup_close int mlock = -1, devnull = -1;
   struct log_file log = { .fd = -1, .max = BERTH_LOG_DEFAULT_MAX_SIZE };
   json_t *rec = NULL;
@@ -419,7 +471,11 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
       || berth_engine_update_record (e, id, mark_starting, NULL, err) < 0
       || berth_store_read_record (e->store, id, &rec, err) < 0)
     goto fail_report;
-  image = strdup (json_string_value (json_object_get (rec, "Image")) ?: "");
+  lowers = strdup (
+      json_string_value (json_object_get (json_object_get (json_object_get (rec, "GraphDriver"),
+                                                           "Data"),
+                                          "LowerDir"))
+          ?: "");
   tty = json_is_true (json_object_get (json_object_get (rec, "Config"), "Tty"));
   interactive = json_is_true (json_object_get (json_object_get (rec, "Config"), "OpenStdin"));
   auto_remove = json_is_true (json_object_get (json_object_get (rec, "HostConfig"), "AutoRemove"));
@@ -460,9 +516,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         {
           while (umount2 (rootfs, MNT_DETACH) == 0)
             ;
-          if (berth_image_mount_overlay (e->images, image, upper, work, rootfs,
-                                         BERTH_OVERLAY_AUTO, err)
-              < 0)
+          if (mount_overlay (lowers ? lowers : "", upper, work, rootfs, err) < 0)
             goto fail_ended;
           mounted = true;
         }
@@ -677,6 +731,23 @@ berth_engine_start_detached (struct berth_engine *e, const char *id, int *exit_s
         }
       if (dup2 (p[1], 3) < 0)
         _exit (125);
+      {
+        /* berth-monitor beside us (see src/berth/monitor_main.c), else our
+         * own `monitor` role.  */
+        char self[4096], *slash;
+        ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 32);
+        if (n > 0)
+          {
+            self[n] = '\0';
+            slash = strrchr (self, '/');
+            if (slash)
+              {
+                strcpy (slash + 1, "berth-monitor");
+                execl (self, "berth-monitor", "--root", e->root, "--runroot", e->runroot,
+                       "monitor", id, (char *)NULL);
+              }
+          }
+      }
       execl ("/proc/self/exe", "berth", "--root", e->root, "--runroot", e->runroot, "monitor",
              id, (char *)NULL);
       dprintf (3, "125 exec the monitor: %s\n", strerror (errno));

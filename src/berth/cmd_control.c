@@ -297,12 +297,15 @@ cmd_container (struct cli *cli, int argc, char **argv, berth_error_t *err)
     const char *name;
     cli_command_fn fn;
   } subs[] = {
-    { "run", cmd_run },         { "create", cmd_create },   { "start", cmd_start },
-    { "stop", cmd_stop },       { "restart", cmd_restart }, { "kill", cmd_kill },
-    { "rm", cmd_rm },           { "ls", cmd_ps },           { "list", cmd_ps },
-    { "ps", cmd_ps },           { "inspect", cmd_inspect }, { "logs", cmd_logs },
-    { "wait", cmd_wait },       { "top", cmd_top },         { "port", cmd_port },
-    { "exec", cmd_exec },       { "pause", cmd_pause },     { "unpause", cmd_unpause },
+    { "run", cmd_run },         { "create", cmd_create },
+    { "start", cmd_start },     { "stop", cmd_stop },
+    { "restart", cmd_restart }, { "kill", cmd_kill },
+    { "rm", cmd_rm },           { "ls", cmd_ps },
+    { "list", cmd_ps },         { "ps", cmd_ps },
+    { "inspect", cmd_inspect }, { "logs", cmd_logs },
+    { "wait", cmd_wait },       { "top", cmd_top },
+    { "port", cmd_port },       { "exec", cmd_exec },
+    { "pause", cmd_pause },     { "unpause", cmd_unpause },
     { "rename", cmd_rename },   { "prune", cmd_container_prune },
   };
   if (argc < 2)

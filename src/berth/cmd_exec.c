@@ -72,9 +72,9 @@ exec_process (struct berth_engine *e, const char *id, char **args, const char *u
         }
       for (size_t i = 0; i < u.n_additional_gids; i++)
         json_array_append_new (gids, json_integer (u.additional_gids[i]));
-      json_object_set_new (proc, "user", json_pack ("{s:I,s:I,s:o}", "uid", (json_int_t)u.uid,
-                                                    "gid", (json_int_t)u.gid, "additionalGids",
-                                                    gids));
+      json_object_set_new (proc, "user",
+                           json_pack ("{s:I,s:I,s:o}", "uid", (json_int_t)u.uid, "gid",
+                                      (json_int_t)u.gid, "additionalGids", gids));
       berth_engine_user_release (&u);
     }
   text = json_dumps (proc, JSON_COMPACT);
@@ -147,10 +147,10 @@ int
 cmd_exec (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   static const struct option opts[] = {
-    { "detach", no_argument, NULL, 'd' },         { "interactive", no_argument, NULL, 'i' },
-    { "tty", no_argument, NULL, 't' },            { "user", required_argument, NULL, 'u' },
-    { "workdir", required_argument, NULL, 'w' },  { "env", required_argument, NULL, 'e' },
-    { "privileged", no_argument, NULL, 'P' },     { NULL, 0, NULL, 0 },
+    { "detach", no_argument, NULL, 'd' },        { "interactive", no_argument, NULL, 'i' },
+    { "tty", no_argument, NULL, 't' },           { "user", required_argument, NULL, 'u' },
+    { "workdir", required_argument, NULL, 'w' }, { "env", required_argument, NULL, 'e' },
+    { "privileged", no_argument, NULL, 'P' },    { NULL, 0, NULL, 0 },
   };
   bool detach = false, interactive = false, tty = false;
   const char *user = NULL, *cwd = NULL;

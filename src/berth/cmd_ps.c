@@ -76,7 +76,7 @@ command_text (json_t *rec, bool trunc)
     return NULL;
   fputs (jstr (rec, "Path"), f);
   json_array_foreach (json_object_get (rec, "Args"), i, a)
-  fprintf (f, " %s", json_string_value (a) ?: "");
+      fprintf (f, " %s", json_string_value (a) ?: "");
   fclose (f);
   if (trunc && strlen (cmd) > 20)
     strcpy (cmd + 19, "…");
@@ -180,10 +180,14 @@ int
 cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   static const struct option opts[] = {
-    { "all", no_argument, NULL, 'a' },       { "quiet", no_argument, NULL, 'q' },
-    { "last", required_argument, NULL, 'n' }, { "latest", no_argument, NULL, 'l' },
-    { "filter", required_argument, NULL, 'f' }, { "format", required_argument, NULL, 'F' },
-    { "no-trunc", no_argument, NULL, 'T' },  { "size", no_argument, NULL, 's' },
+    { "all", no_argument, NULL, 'a' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "last", required_argument, NULL, 'n' },
+    { "latest", no_argument, NULL, 'l' },
+    { "filter", required_argument, NULL, 'f' },
+    { "format", required_argument, NULL, 'F' },
+    { "no-trunc", no_argument, NULL, 'T' },
+    { "size", no_argument, NULL, 's' },
     { NULL, 0, NULL, 0 },
   };
   bool all = false, quiet = false, trunc = true;
@@ -254,7 +258,8 @@ cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
           continue;
         }
       rows[n_rows].rec = rec;
-      rows[n_rows].created = berth_engine_parse_time (jstr (rec, "Created"), &rows[n_rows].created_ns);
+      rows[n_rows].created
+          = berth_engine_parse_time (jstr (rec, "Created"), &rows[n_rows].created_ns);
       n_rows++;
     }
   berth_store_entries_free (ents, n);
@@ -270,8 +275,10 @@ cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
   if (format && strncmp (format, "table ", 6) == 0)
     format += 6; /* no header for now */
   {
-    static const char *const cols[] = { "ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names" };
-    static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" };
+    static const char *const cols[]
+        = { "ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names" };
+    static const char *const heads[]
+        = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" };
     json_t **shown = calloc (n_rows + 1, sizeof (json_t *));
     size_t n_shown = 0, width[7];
 
@@ -466,9 +473,9 @@ int
 cmd_logs (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   static const struct option opts[] = {
-    { "follow", no_argument, NULL, 'f' },       { "tail", required_argument, NULL, 'n' },
-    { "since", required_argument, NULL, 'S' },  { "timestamps", no_argument, NULL, 't' },
-    { "details", no_argument, NULL, 'd' },      { NULL, 0, NULL, 0 },
+    { "follow", no_argument, NULL, 'f' },      { "tail", required_argument, NULL, 'n' },
+    { "since", required_argument, NULL, 'S' }, { "timestamps", no_argument, NULL, 't' },
+    { "details", no_argument, NULL, 'd' },     { NULL, 0, NULL, 0 },
   };
   struct logs_opts o = { 0 };
   bool follow = false;

@@ -64,10 +64,10 @@ set_log_max (json_t *rec, void *data)
     json_object_set_new (rec, "Berth", b = json_object ());
   json_object_set_new (b, "LogMaxSize", json_integer (*(int64_t *)data));
   snprintf (s, sizeof (s), "%lld", (long long)*(int64_t *)data);
-  json_object_set_new (json_object_get (json_object_get (json_object_get (rec, "HostConfig"),
-                                                         "LogConfig"),
-                                        "Config"),
-                       "max-size", json_string (s));
+  json_object_set_new (
+      json_object_get (json_object_get (json_object_get (rec, "HostConfig"), "LogConfig"),
+                       "Config"),
+      "max-size", json_string (s));
 }
 
 static int

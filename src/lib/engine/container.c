@@ -218,10 +218,12 @@ berth_engine_record (struct berth_engine *e, const char *id, json_t **record, be
         return berth_error_ret (err);
       if (record_running (rec) && !berth_engine_monitor_alive (e, id))
         {
-          bool was_running = json_is_true (json_object_get (json_object_get (rec, "State"), "Running"));
+          bool was_running
+              = json_is_true (json_object_get (json_object_get (rec, "State"), "Running"));
           struct stopped s = { was_running ? 137 : 128, "the container's monitor died" };
           clean_runtime (e, id);
-          if (was_running || json_is_true (json_object_get (json_object_get (rec, "State"), "Restarting")))
+          if (was_running
+              || json_is_true (json_object_get (json_object_get (rec, "State"), "Restarting")))
             mark_stopped (rec, &s);
           clear_starting (rec, NULL);
           if (berth_store_write_record (e->store, id, rec, err) < 0)

@@ -130,8 +130,8 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
       if (rm && rm->type == BERTH_RUN_MOUNT_VOLUME)
         type = "volume";
       m = json_pack ("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", type, "Source",
-                     mounts[i].source ? mounts[i].source : "", "Destination",
-                     mounts[i].destination, "Mode", "", "RW", !mounts[i].readonly, "Propagation",
+                     mounts[i].source ? mounts[i].source : "", "Destination", mounts[i].destination,
+                     "Mode", "", "RW", !mounts[i].readonly, "Propagation",
                      mounts[i].propagation ? mounts[i].propagation : "rprivate");
       if (rm && rm->type == BERTH_RUN_MOUNT_VOLUME)
         {
@@ -146,44 +146,42 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
       json_array_append_new (mj, m);
     }
 
-  hc = json_pack ("{s:o,s:s,s:{s:s,s:i},s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:b,s:b,s:{s:s,s:{s:s}}}",
-                  "Binds", binds, "NetworkMode",
-                  req->network == BERTH_NETWORK_HOST ? "host" : "none", "RestartPolicy", "Name",
-                  restart_name (req->restart), "MaximumRetryCount", req->restart_max_retries,
-                  "AutoRemove", req->rm, "Runtime", "berth", "Memory",
-                  (json_int_t)(req->has_memory ? req->memory : 0), "MemorySwap",
-                  (json_int_t)(req->has_memory_swap ? req->memory_swap : 0), "MemoryReservation",
-                  (json_int_t)(req->has_memory_reservation ? req->memory_reservation : 0),
-                  "NanoCpus",
-                  (json_int_t)(req->has_cpus && req->cpu_period
-                                   ? req->cpu_quota * 1000000000LL / (int64_t)req->cpu_period
-                                   : 0),
-                  "CpuShares", (json_int_t)(req->has_cpu_shares ? req->cpu_shares : 0),
-                  "PidsLimit", (json_int_t)(req->has_pids_limit ? req->pids_limit : 0),
-                  "CpusetCpus", req->cpuset_cpus ? req->cpuset_cpus : "", "ShmSize",
-                  (json_int_t)req->shm_size, "Privileged", req->privileged, "ReadonlyRootfs",
-                  req->read_only, "LogConfig", "Type", "json-file", "Config", "max-size", "10m");
+  hc = json_pack (
+      "{s:o,s:s,s:{s:s,s:i},s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:b,s:b,s:{s:s,s:{s:s}}}",
+      "Binds", binds, "NetworkMode", req->network == BERTH_NETWORK_HOST ? "host" : "none",
+      "RestartPolicy", "Name", restart_name (req->restart), "MaximumRetryCount",
+      req->restart_max_retries, "AutoRemove", req->rm, "Runtime", "berth", "Memory",
+      (json_int_t)(req->has_memory ? req->memory : 0), "MemorySwap",
+      (json_int_t)(req->has_memory_swap ? req->memory_swap : 0), "MemoryReservation",
+      (json_int_t)(req->has_memory_reservation ? req->memory_reservation : 0), "NanoCpus",
+      (json_int_t)(req->has_cpus && req->cpu_period
+                       ? req->cpu_quota * 1000000000LL / (int64_t)req->cpu_period
+                       : 0),
+      "CpuShares", (json_int_t)(req->has_cpu_shares ? req->cpu_shares : 0), "PidsLimit",
+      (json_int_t)(req->has_pids_limit ? req->pids_limit : 0), "CpusetCpus",
+      req->cpuset_cpus ? req->cpuset_cpus : "", "ShmSize", (json_int_t)req->shm_size, "Privileged",
+      req->privileged, "ReadonlyRootfs", req->read_only, "LogConfig", "Type", "json-file", "Config",
+      "max-size", "10m");
 
-  cfg = json_pack ("{s:s,s:s,s:b,s:b,s:b,s:b,s:o,s:o,s:s,s:s,s:o,s:o,s:s}", "Hostname",
-                   json_string_value (json_object_get (spec, "hostname"))
-                       ? json_string_value (json_object_get (spec, "hostname"))
-                       : "",
-                   "User", req->user ? req->user : (ic && ic->user ? ic->user : ""),
-                   "AttachStdin", req->interactive && !req->detach, "AttachStdout", !req->detach,
-                   "Tty", req->tty, "OpenStdin", req->interactive, "Env",
-                   json_deep_copy (json_object_get (proc, "env") ? json_object_get (proc, "env")
-                                                                 : json_array ()),
-                   "Cmd",
-                   req->command && req->command[0]     ? strv_json (req->command)
-                   : req->has_entrypoint || ic == NULL ? json_null ()
-                                                       : (ic->cmd ? strv_json (ic->cmd) : json_null ()),
-                   "Image", req->image, "WorkingDir",
-                   req->workdir ? req->workdir : (ic && ic->working_dir ? ic->working_dir : ""),
-                   "Entrypoint",
-                   req->has_entrypoint
-                       ? (req->entrypoint[0] ? json_pack ("[s]", req->entrypoint) : json_null ())
-                       : (ic && ic->entrypoint ? strv_json (ic->entrypoint) : json_null ()),
-                   "Labels", key_values (&req->labels), "StopSignal", stop_signal);
+  cfg = json_pack (
+      "{s:s,s:s,s:b,s:b,s:b,s:b,s:o,s:o,s:s,s:s,s:o,s:o,s:s}", "Hostname",
+      json_string_value (json_object_get (spec, "hostname"))
+          ? json_string_value (json_object_get (spec, "hostname"))
+          : "",
+      "User", req->user ? req->user : (ic && ic->user ? ic->user : ""), "AttachStdin",
+      req->interactive && !req->detach, "AttachStdout", !req->detach, "Tty", req->tty, "OpenStdin",
+      req->interactive, "Env",
+      json_deep_copy (json_object_get (proc, "env") ? json_object_get (proc, "env")
+                                                    : json_array ()),
+      "Cmd",
+      req->command && req->command[0]     ? strv_json (req->command)
+      : req->has_entrypoint || ic == NULL ? json_null ()
+                                          : (ic->cmd ? strv_json (ic->cmd) : json_null ()),
+      "Image", req->image, "WorkingDir",
+      req->workdir ? req->workdir : (ic && ic->working_dir ? ic->working_dir : ""), "Entrypoint",
+      req->has_entrypoint ? (req->entrypoint[0] ? json_pack ("[s]", req->entrypoint) : json_null ())
+                          : (ic && ic->entrypoint ? strv_json (ic->entrypoint) : json_null ()),
+      "Labels", key_values (&req->labels), "StopSignal", stop_signal);
   if (req->has_stop_timeout)
     json_object_set_new (cfg, "StopTimeout", json_integer (req->stop_timeout));
 
@@ -196,18 +194,17 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
         fclose (f);
     }
   gd = json_pack ("{s:s,s:{s:s,s:s,s:s,s:s}}", "Name", "overlay", "Data", "LowerDir",
-                  lower_joined ? lower_joined : "", "UpperDir", upper, "WorkDir", work,
-                  "MergedDir", rootfs);
+                  lower_joined ? lower_joined : "", "UpperDir", upper, "WorkDir", work, "MergedDir",
+                  rootfs);
 
   snprintf (nm, sizeof (nm), "/%s", name);
-  rec = json_pack ("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{}}", "Id",
-                   id, "Created", now, "Path",
-                   json_array_size (args) ? json_string_value (json_array_get (args, 0)) : "",
-                   "Args", json_array_size (args) > 1 ? json_array () : json_array (), "State",
-                   state, "Image", img->id, "Name", nm, "Driver", "overlay", "RestartCount", 0,
-                   "LogPath", logpath ? logpath : "", "Platform", "linux", "HostConfig", hc,
-                   "Config", cfg, "Mounts", mj, "GraphDriver", gd, "NetworkSettings",
-                   json_pack ("{s:{}}", "Ports"), "Berth");
+  rec = json_pack (
+      "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{}}", "Id", id, "Created",
+      now, "Path", json_array_size (args) ? json_string_value (json_array_get (args, 0)) : "",
+      "Args", json_array_size (args) > 1 ? json_array () : json_array (), "State", state, "Image",
+      img->id, "Name", nm, "Driver", "overlay", "RestartCount", 0, "LogPath",
+      logpath ? logpath : "", "Platform", "linux", "HostConfig", hc, "Config", cfg, "Mounts", mj,
+      "GraphDriver", gd, "NetworkSettings", json_pack ("{s:{}}", "Ports"), "Berth");
   for (size_t i = 1; i < json_array_size (args); i++)
     json_array_append (json_object_get (rec, "Args"), json_array_get (args, i));
   json_decref (spec);
@@ -244,8 +241,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     {
       /* No bridge yet: the default is none.  */
       if (req->network == BERTH_NETWORK_NAMED)
-        return berth_engine_error (err, EINVAL,
-                                   "network %s not found (only none and host for now)",
+        return berth_engine_error (err, EINVAL, "network %s not found (only none and host for now)",
                                    req->network_name);
     }
   if (req->init)
@@ -332,4 +328,3 @@ out:
   berth_image_free (img);
   return r;
 }
-

@@ -300,9 +300,9 @@ mark_ended (json_t *rec, void *data)
   json_object_set_new (state, "Status", json_string (x->restarting ? "restarting" : "exited"));
   json_object_set_new (state, "FinishedAt", json_string (now));
   if (x->restarting)
-    json_object_set_new (rec, "RestartCount",
-                         json_integer (json_integer_value (json_object_get (rec, "RestartCount"))
-                                       + 1));
+    json_object_set_new (
+        rec, "RestartCount",
+        json_integer (json_integer_value (json_object_get (rec, "RestartCount")) + 1));
 }
 
 /* Exit status of `run` for a container that could not start, as Docker's:
@@ -314,8 +314,8 @@ start_failure_status (const berth_error_t e)
   if (strstr (m, "executable file not found") || strstr (m, "no such file or directory")
       || strstr (m, "No such file or directory"))
     return 127;
-  if (strstr (m, "exec: ") && (e->status == EACCES || strstr (m, "is a directory")
-                               || strstr (m, "Permission denied")))
+  if (strstr (m, "exec: ")
+      && (e->status == EACCES || strstr (m, "is a directory") || strstr (m, "Permission denied")))
     return 126;
   return 125;
 }
@@ -471,11 +471,9 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
       || berth_engine_update_record (e, id, mark_starting, NULL, err) < 0
       || berth_store_read_record (e->store, id, &rec, err) < 0)
     goto fail_report;
-  lowers = strdup (
-      json_string_value (json_object_get (json_object_get (json_object_get (rec, "GraphDriver"),
-                                                           "Data"),
-                                          "LowerDir"))
-          ?: "");
+  lowers = strdup (json_string_value (json_object_get (
+                       json_object_get (json_object_get (rec, "GraphDriver"), "Data"), "LowerDir"))
+                       ?: "");
   tty = json_is_true (json_object_get (json_object_get (rec, "Config"), "Tty"));
   interactive = json_is_true (json_object_get (json_object_get (rec, "Config"), "OpenStdin"));
   auto_remove = json_is_true (json_object_get (json_object_get (rec, "HostConfig"), "AutoRemove"));
@@ -500,8 +498,8 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
     {
       struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
       struct berth_create_params cp = { .id = id, .spec_json = spec };
-      struct log_stream streams[2] = { { .name = "stdout", .fd = -1 },
-                                       { .name = "stderr", .fd = -1 } };
+      struct log_stream streams[2]
+          = { { .name = "stdout", .fd = -1 }, { .name = "stderr", .fd = -1 } };
       int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, stdio[3];
       struct ended end = { 0 };
       int r;
@@ -528,8 +526,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         }
       else
         {
-          if (!tty
-              && (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
+          if (!tty && (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
             {
               berth_error (err, errno, "pipe");
               goto fail_ended;
@@ -649,8 +646,8 @@ stopped:
 
 fail_ended:
   {
-    struct ended end = { .exit_code = start_failure_status (*err),
-                         .error = *err ? (*err)->msg : "" };
+    struct ended end
+        = { .exit_code = start_failure_status (*err), .error = *err ? (*err)->msg : "" };
     berth_error_t ignored = NULL;
     if (mounted)
       while (umount2 (rootfs, MNT_DETACH) == 0)
@@ -743,13 +740,13 @@ berth_engine_start_detached (struct berth_engine *e, const char *id, int *exit_s
             if (slash)
               {
                 strcpy (slash + 1, "berth-monitor");
-                execl (self, "berth-monitor", "--root", e->root, "--runroot", e->runroot,
-                       "monitor", id, (char *)NULL);
+                execl (self, "berth-monitor", "--root", e->root, "--runroot", e->runroot, "monitor",
+                       id, (char *)NULL);
               }
           }
       }
-      execl ("/proc/self/exe", "berth", "--root", e->root, "--runroot", e->runroot, "monitor",
-             id, (char *)NULL);
+      execl ("/proc/self/exe", "berth", "--root", e->root, "--runroot", e->runroot, "monitor", id,
+             (char *)NULL);
       dprintf (3, "125 exec the monitor: %s\n", strerror (errno));
       _exit (125);
     }

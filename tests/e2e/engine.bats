@@ -331,6 +331,19 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "rm -f during start: nothing runs on, nothing is left" {
+	for i in $(seq 15); do
+		id=$(b create bb sleep 100)
+		echo "$id" >>"$T/ids"
+		b start "$id" >/dev/null 2>&1 &
+		sleep "0.0$((RANDOM % 5))"
+		b rm -f "$id" >/dev/null
+		wait
+	done
+	! pgrep -f "^sleep 100$"
+	host_clean
+}
+
 @test "rmi refuses an image a container uses, unless -f" {
 	b tag bb bb2
 	b create --name user bb2 true >/dev/null

@@ -302,6 +302,30 @@ set_stop_requested (json_t *rec, void *data)
   json_object_set_new (b, "StopRequested", json_true ());
 }
 
+/* SIGKILL until the monitor says stopped: a container still starting
+ * (its runtime state not there yet, or created and not started) may miss
+ * one signal.  */
+static int
+kill_until_stopped (struct berth_engine *e, const char *id, bool paused, berth_error_t *err)
+{
+  long deadline = berth_now_ms () + 30000;
+
+  for (;;)
+    {
+      cleanup_error berth_error_t ignored = NULL;
+      int r;
+      if (paused)
+        berth_container_resume (&e->rt, id, &ignored);
+      berth_error_release (&ignored);
+      berth_kill (e->ctx, id, SIGKILL, true, &ignored);
+      r = berth_engine_wait_stopped (e, id, 200, err);
+      if (r != 0)
+        return r < 0 ? r : 0;
+      if (berth_now_ms () >= deadline)
+        return berth_engine_error (err, ETIMEDOUT, "container %s did not stop", id);
+    }
+}
+
 int
 berth_engine_kill (struct berth_engine *e, const char *id, int sig, berth_error_t *err)
 {
@@ -352,14 +376,7 @@ berth_engine_stop (struct berth_engine *e, const char *id, int sig, int timeout,
   r = berth_engine_wait_stopped (e, id, timeout * 1000L, err);
   if (r != 0)
     return r < 0 ? r : 0;
-  {
-    cleanup_error berth_error_t ignored = NULL;
-    berth_kill (e->ctx, id, SIGKILL, true, &ignored);
-  }
-  r = berth_engine_wait_stopped (e, id, 30000, err);
-  if (r == 0)
-    return berth_engine_error (err, ETIMEDOUT, "container %s did not stop", id);
-  return r < 0 ? r : 0;
+  return kill_until_stopped (e, id, false, err);
 }
 
 static void
@@ -403,19 +420,8 @@ berth_engine_remove (struct berth_engine *e, const char *id, bool force, bool vo
             id, paused ? "paused" : "running");
       if (berth_engine_update_record (e, id, set_stop_requested, NULL, err) < 0)
         return berth_error_ret (err);
-      {
-        cleanup_error berth_error_t ignored = NULL;
-        if (paused)
-          berth_container_resume (&e->rt, id, &ignored);
-        berth_error_release (&ignored);
-        berth_kill (e->ctx, id, SIGKILL, true, &ignored);
-      }
-      if (berth_engine_wait_stopped (e, id, 30000, err) <= 0)
-        {
-          if (*err == NULL)
-            berth_engine_error (err, ETIMEDOUT, "container %s did not stop", id);
-          return berth_error_ret (err);
-        }
+      if (kill_until_stopped (e, id, paused, err) < 0)
+        return berth_error_ret (err);
       if (berth_engine_record (e, id, &rec, err) < 0)
         {
           /* A --rm monitor removed it meanwhile.  */

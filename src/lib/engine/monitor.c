@@ -232,14 +232,17 @@ struct started
 {
   pid_t pid;
   pid_t monitor;
+  bool stop_requested; /* out: a stop or rm -f came while we started */
 };
 
 static void
 mark_running (json_t *rec, void *data)
 {
-  const struct started *s = data;
+  struct started *s = data;
   json_t *state = json_object_get (rec, "State"), *b = json_object_get (rec, "Berth");
   char now[40];
+
+  s->stop_requested = json_is_true (json_object_get (b, "StopRequested"));
 
   berth_engine_now (now);
   json_object_set_new (state, "Status", json_string ("running"));
@@ -564,6 +567,9 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         berth_error_t ignored = NULL;
         if (berth_engine_update_record (e, id, mark_running, &s, &ignored) < 0)
           berth_error_release (&ignored);
+        /* Its signal may have come before there was a process to get it.  */
+        if (s.stop_requested)
+          berth_pidfd_send_signal (h.pidfd, SIGKILL);
       }
       report (&sync_fd, 0, "");
 

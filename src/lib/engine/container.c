@@ -38,8 +38,32 @@ berth_engine_open (const char *root, const char *runroot, struct berth_image_sto
       berth_engine_close (e);
       return berth_error (err, ENOMEM, "engine");
     }
+  /* Absolute from here on: paths in the spec and records, and the
+   * monitor's command line.  */
+  if (e->root[0] != '/' || e->runroot[0] != '/')
+    {
+      char *abs_root = NULL, *abs_run = NULL;
+      if (berth_mkdir_p (e->root, 0700, err) < 0 || berth_mkdir_p (e->runroot, 0700, err) < 0
+          || (abs_root = realpath (e->root, NULL)) == NULL
+          || (abs_run = realpath (e->runroot, NULL)) == NULL)
+        {
+          int saved = errno;
+          free (abs_root);
+          berth_engine_close (e);
+          return *err ? berth_error_ret (err) : berth_error (err, saved, "realpath `%s`", root);
+        }
+      free (e->root);
+      free (e->runroot);
+      e->root = abs_root;
+      e->runroot = abs_run;
+    }
+  if (berth_store_open (e->root, &e->store, err) < 0)
+    {
+      berth_engine_close (e);
+      return berth_error_ret (err);
+    }
   o.root = e->runroot;
-  if (berth_store_open (root, &e->store, err) < 0 || berth_context_new (&o, &e->ctx, err) < 0)
+  if (berth_context_new (&o, &e->ctx, err) < 0)
     {
       berth_engine_close (e);
       return berth_error_ret (err);

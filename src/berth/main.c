@@ -21,7 +21,7 @@ static const struct
   { "inspect", cmd_inspect }, { "logs", cmd_logs },     { "wait", cmd_wait },   { "top", cmd_top },
   { "port", cmd_port },       { "exec", cmd_exec },     { "pause", cmd_pause },
   { "unpause", cmd_unpause }, { "rename", cmd_rename }, { "container", cmd_container },
-  { "monitor", cmd_monitor },
+  { "attach", cmd_attach },   { "monitor", cmd_monitor },
 };
 
 static void
@@ -42,7 +42,7 @@ usage (FILE *out)
            "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
            "Container commands:\n"
            "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
-           "  port, exec, pause, unpause, rename, container prune\n\n"
+           "  port, exec, attach, pause, unpause, rename, container prune\n\n"
            "Global options:\n"
            "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
 }

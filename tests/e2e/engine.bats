@@ -258,6 +258,28 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "attach to a -dit container: type, detach with ctrl-p ctrl-q, attach again, exit status" {
+	drive=$BATS_TEST_DIRNAME/../tools/pty-drive.py
+	id=$(b run -dit bb sh)
+	echo "$id" >>"$T/ids"
+	run python3 "$drive" 'send:\n;;send:echo hi$((1+1))\n;;expect:hi2;;send:\x10\x11' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"read escape sequence"* ]]
+	[ "$(b inspect -f '{{.State.Running}}' "$id")" = true ]
+	# other detach keys
+	run python3 "$drive" 'send:\n;;send:\x01;;send:x' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach --detach-keys ctrl-a,x "$id"
+	[ "$status" -eq 0 ]
+	[ "$(b inspect -f '{{.State.Running}}' "$id")" = true ]
+	run python3 "$drive" 'send:\n;;send:exit 5\n' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach "$id"
+	[ "$status" -eq 5 ]
+	[ "$(b inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" = "exited 5" ]
+	b logs "$id" | grep -q hi2
+	run b attach "$id"
+	[ "$status" -eq 125 ]
+	b rm "$id"
+	host_clean
+}
+
 @test "stop -t, kill -s, pause/unpause, top, wait, restart, port, container prune" {
 	id=$(b run -d --name c1 bb sleep 100)
 	echo "$id" >>"$T/ids"

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -114,8 +116,30 @@ log_write (struct log_file *l, const char *stream, const char *data, size_t len)
 
 /* Append what fd has to the stream's buffer and log every whole line (and a
  * full buffer as a partial line).  Returns 0 at EOF, 1 when more may come.  */
+/* Clients of `berth attach` on a -t container's terminal.  */
+#define MAX_ATTACH 8
+struct attach
+{
+  int listen_fd; /* -1: none */
+  int master;    /* the pty's master: clients' input goes there */
+  int clients[MAX_ATTACH];
+};
+
+static void
+attach_send (struct attach *a, const char *data, size_t len)
+{
+  for (int i = 0; a && i < MAX_ATTACH; i++)
+    if (a->clients[i] >= 0 && berth_write_all (a->clients[i], data, len) < 0)
+      {
+        /* A client that cannot keep up is dropped, the container is not
+         * held back.  */
+        close (a->clients[i]);
+        a->clients[i] = -1;
+      }
+}
+
 static int
-log_pump (struct log_file *l, struct log_stream *s)
+log_pump (struct log_file *l, struct log_stream *s, struct attach *a)
 {
   ssize_t n = read (s->fd, s->buf + s->len, sizeof (s->buf) - s->len);
   char *nl;
@@ -129,6 +153,7 @@ log_pump (struct log_file *l, struct log_stream *s)
       s->len = 0;
       return 0;
     }
+  attach_send (a, s->buf + s->len, (size_t)n);
   s->len += (size_t)n;
   while ((nl = memchr (s->buf, '\n', s->len)))
     {
@@ -173,6 +198,34 @@ shed_memory (void)
     fclose (f);
 #endif
   malloc_trim (0);
+}
+
+/* The attach socket of a -t container: ROOT/containers/<id>/attach.sock,
+ * bound through /proc/self/fd so that no sun_path limit applies to the
+ * store's path; root only (0600).  -1 when it cannot be made: the container
+ * runs on without attach.  */
+static int
+attach_listen (struct berth_engine *e, const char *id)
+{
+  cleanup_free char *dir = berth_store_container_dir (e->store, id);
+  cleanup_close int dfd = dir ? open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (dfd < 0)
+    return -1;
+  unlinkat (dfd, "attach.sock", 0);
+  snprintf (sa.sun_path, sizeof (sa.sun_path), "/proc/self/fd/%d/attach.sock", dfd);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  if (bind (fd, (struct sockaddr *)&sa, sizeof (sa)) < 0
+      || fchmodat (dfd, "attach.sock", 0600, 0) < 0 || listen (fd, MAX_ATTACH) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 /* ---- the overlay root ---- */
@@ -365,9 +418,10 @@ stop_requested (struct berth_engine *e, const char *id)
 /* Relay the container's output into its log until it exits; returns its
  * exit status.  */
 static int
-log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pidfd)
+log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pidfd,
+                struct attach *a)
 {
-  struct pollfd p[3];
+  struct pollfd p[4 + MAX_ATTACH];
   bool exited = false;
   long deadline = 0;
   int status = 255;
@@ -380,7 +434,14 @@ log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pi
         if (streams[i].fd >= 0)
           p[np++] = (struct pollfd){ .fd = streams[i].fd, .events = POLLIN };
       if (!exited)
-        p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+        {
+          p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+          if (a->listen_fd >= 0)
+            p[np++] = (struct pollfd){ .fd = a->listen_fd, .events = POLLIN };
+          for (int i = 0; i < MAX_ATTACH; i++)
+            if (a->clients[i] >= 0)
+              p[np++] = (struct pollfd){ .fd = a->clients[i], .events = POLLIN };
+        }
       else
         {
           /* Output still buffered after the exit is logged; a writer that
@@ -410,14 +471,44 @@ log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pi
               deadline = berth_now_ms () + 500;
               continue;
             }
+          if (p[k].fd == a->listen_fd && !exited)
+            {
+              int c = accept4 (a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+              int i = 0;
+              while (i < MAX_ATTACH && a->clients[i] >= 0)
+                i++;
+              if (c >= 0 && i < MAX_ATTACH)
+                a->clients[i] = c;
+              else if (c >= 0)
+                close (c);
+              continue;
+            }
+          for (int i = 0; i < MAX_ATTACH && !exited; i++)
+            if (a->clients[i] == p[k].fd)
+              {
+                char buf[4096];
+                ssize_t got = read (a->clients[i], buf, sizeof (buf));
+                if (got <= 0 || berth_write_all (a->master, buf, (size_t)got) < 0)
+                  {
+                    close (a->clients[i]);
+                    a->clients[i] = -1;
+                  }
+              }
           for (size_t i = 0; i < n; i++)
-            if (streams[i].fd == p[k].fd && log_pump (l, &streams[i]) == 0)
+            if (streams[i].fd == p[k].fd && log_pump (l, &streams[i], a) == 0)
               {
                 close (streams[i].fd);
                 streams[i].fd = -1;
               }
         }
     }
+  /* Attached clients see the container end: their connection closes.  */
+  for (int i = 0; i < MAX_ATTACH; i++)
+    if (a->clients[i] >= 0)
+      {
+        close (a->clients[i]);
+        a->clients[i] = -1;
+      }
   for (size_t i = 0; i < n; i++)
     if (streams[i].fd >= 0)
       {
@@ -588,8 +679,15 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         }
       else
         {
+          struct attach a = { .listen_fd = -1, .master = h.pty_master };
+          for (int i = 0; i < MAX_ATTACH; i++)
+            a.clients[i] = -1;
+          if (tty)
+            a.listen_fd = attach_listen (e, id);
           shed_memory ();
-          status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd);
+          status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd, &a);
+          if (a.listen_fd >= 0)
+            close (a.listen_fd);
         }
       close (h.pidfd);
 

@@ -250,6 +250,14 @@ berth_engine_record (struct berth_engine *e, const char *id, json_t **record, be
               || json_is_true (json_object_get (json_object_get (rec, "State"), "Restarting")))
             mark_stopped (rec, &s);
           clear_starting (rec, NULL);
+          if (json_is_true (json_object_get (json_object_get (rec, "HostConfig"), "AutoRemove")))
+            {
+              /* --rm: what its monitor would have done.  */
+              json_decref (rec);
+              if (berth_store_remove (e->store, id, err) < 0)
+                return berth_error_ret (err);
+              return berth_engine_error (err, ENOENT, "No such container: %s", id);
+            }
           if (berth_store_write_record (e->store, id, rec, err) < 0)
             {
               json_decref (rec);

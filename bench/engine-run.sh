@@ -70,3 +70,24 @@ mem() { printf "RSS %5s kB  PSS %5s kB  private %5s kB" "$(ps -o rss= -p "$1" | 
 echo "per-container monitor:"
 echo "  berth-monitor  $(mem "$pid")"
 echo "  conmon         $(mem "$cpid")"
+b rm -f "$id" >/dev/null
+pmc rm -af -t 0 >/dev/null 2>&1
+
+# M detached sleep containers each: wall time, monitor memory per container
+M=${2:-100}
+sum_mem() { # PIDS... -> "RSS PSS" totals in kB
+	for p in "$@"; do
+		echo "$(ps -o rss= -p "$p") $(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup)"
+	done | awk '{r += $1; p += $2} END {print r, p}'
+}
+s=$(date +%s%N)
+i=0; while [ $i -lt "$M" ]; do b run -d bench sleep 600 >/dev/null; i=$((i + 1)); done
+e=$(date +%s%N)
+set -- $(sum_mem $(pgrep -f -- "--runroot $T/run monitor"))
+echo "$M x run -d sleep:"
+echo "  berth   $(((e - s) / 1000000)) ms; per container: monitor RSS $(($1 / M)) kB, PSS $(($2 / M)) kB"
+s=$(date +%s%N)
+i=0; while [ $i -lt "$M" ]; do pmc run -d --network none --runtime runc $UL localhost/bench sleep 600 >/dev/null; i=$((i + 1)); done
+e=$(date +%s%N)
+set -- $(sum_mem $(pgrep -f -- "conmon .*$T/pm"))
+echo "  podman  $(((e - s) / 1000000)) ms; per container: conmon RSS $(($1 / M)) kB, PSS $(($2 / M)) kB"

@@ -148,7 +148,9 @@ berth_engine_update_record (struct berth_engine *e, const char *id, berth_record
   if (berth_store_read_record (e->store, id, &rec, err) < 0)
     return berth_error_ret (err);
   fn (rec, data);
-  r = berth_store_write_record (e->store, id, rec, err);
+  /* State changes (starting, running, exited, paused, renamed): atomic,
+   * not fsync'ed; only the record's first version is (create.c).  */
+  r = berth_store_write_record_sync (e->store, id, rec, false, err);
   json_decref (rec);
   return r;
 }

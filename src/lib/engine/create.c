@@ -300,8 +300,14 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     if (berth_engine_build_spec (&p, &spec, err) < 0)
       goto fail;
   }
-  umount2 (rootfs, MNT_DETACH);
-  mounted = false;
+  /* `run` starts it at once: the monitor finds the root mounted (an
+   * unmount costs a grace period, ~10 ms).  `create` leaves nothing
+   * mounted.  */
+  if (req->create_only)
+    {
+      umount2 (rootfs, MNT_DETACH);
+      mounted = false;
+    }
   if (berth_write_file_atomic (spec_path, spec, strlen (spec), 0600, err) < 0)
     goto fail;
   rec = build_record (e, req, img, ic, id, name, spec, mounts, n_mounts);

@@ -230,6 +230,19 @@ attach_listen (struct berth_engine *e, const char *id)
 
 /* ---- the overlay root ---- */
 
+static bool
+is_mountpoint (const char *path)
+{
+  cleanup_free char *parent = strdup (path);
+  struct stat a, b;
+  char *slash = parent ? strrchr (parent, '/') : NULL;
+
+  if (slash == NULL)
+    return false;
+  *slash = '\0';
+  return stat (path, &a) == 0 && stat (parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
 /* Mount the overlay of LOWERS (colon-separated, top first, as the record's
  * GraphDriver.Data.LowerDir has them: the image store wrote them at create)
  * with UPPER and WORK at TARGET.  One fsconfig call per layer, so no option
@@ -604,10 +617,10 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         if (berth_delete (e->ctx, id, true, &ignored) < 0)
           berth_error_release (&ignored);
       }
+      if (!mounted && is_mountpoint (rootfs))
+        mounted = true; /* by `run` (create.c), or a killed monitor: the same overlay */
       if (!mounted)
         {
-          while (umount2 (rootfs, MNT_DETACH) == 0)
-            ;
           if (mount_overlay (lowers ? lowers : "", upper, work, rootfs, err) < 0)
             goto fail_ended;
           mounted = true;

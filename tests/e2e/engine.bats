@@ -202,6 +202,10 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$(b exec "$id" cat /mark)" = d ]
 	run -127 b exec "$id" nosuch
 	[ "$status" -eq 127 ]
+	# -it: a pty of its own
+	run python3 "$BATS_TEST_DIRNAME/../tools/pty-drive.py" 'send:echo in$((2+3)); tty; exit 4\n;;expect:in5' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" exec -it "$id" sh
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
 	b rm -f "$id"
 	run b exec "$id" true
 	[ "$status" -eq 125 ]

@@ -176,6 +176,103 @@ ps_fields (json_t *rec, bool trunc)
                     "Labels", lab ? lab : "", "Mounts", "");
 }
 
+/* Docker's column names for the fields of `ps --format`.  */
+static const char *
+column_name (const char *field, size_t len)
+{
+  static const char *const names[][2] = {
+    { "ID", "CONTAINER ID" },      { "Image", "IMAGE" },        { "Command", "COMMAND" },
+    { "CreatedAt", "CREATED AT" }, { "RunningFor", "CREATED" }, { "Status", "STATUS" },
+    { "State", "STATE" },          { "Ports", "PORTS" },        { "Names", "NAMES" },
+    { "Labels", "LABELS" },        { "Mounts", "MOUNTS" },
+  };
+  for (size_t i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    if (strlen (names[i][0]) == len && strncmp (names[i][0], field, len) == 0)
+      return names[i][1];
+  return NULL;
+}
+
+/* `--format "table ..."`: a header from the fields' column names, then the
+ * rows, tab-separated cells aligned as Docker's tabwriter does.  */
+static void
+print_table (const char *format, json_t **rows, size_t n, berth_error_t *err)
+{
+  cleanup_free char *header = NULL;
+  char **lines = calloc (n + 1, sizeof (char *));
+  size_t hlen = 0, width[32] = { 0 };
+  FILE *h = open_memstream (&header, &hlen);
+
+  if (lines == NULL || h == NULL)
+    {
+      free (lines);
+      if (h)
+        fclose (h);
+      return;
+    }
+  for (const char *p = format; *p;)
+    {
+      const char *end = strncmp (p, "{{", 2) == 0 ? strstr (p, "}}") : NULL;
+      if (end == NULL)
+        {
+          if (p[0] == '\\' && p[1] == 't')
+            {
+              fputc ('\t', h);
+              p += 2;
+            }
+          else
+            fputc (*p++, h);
+          continue;
+        }
+      {
+        const char *a = p + 2, *b = end, *name;
+        while (*a == ' ')
+          a++;
+        if (strncmp (a, "json ", 5) == 0)
+          a += 5;
+        while (*a == ' ' || *a == '.')
+          a++;
+        while (b > a && b[-1] == ' ')
+          b--;
+        name = column_name (a, (size_t)(b - a));
+        if (name)
+          fputs (name, h);
+        else
+          for (const char *c = a; c < b; c++)
+            fputc (*c >= 'a' && *c <= 'z' ? *c - 32 : *c, h);
+      }
+      p = end + 2;
+    }
+  fclose (h);
+  lines[0] = header;
+  header = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (cli_format_json (format, rows[i], &lines[i + 1], err) < 0)
+      break;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i <= n && lines[i]; i++)
+      {
+        size_t col = 0;
+        for (char *cell = lines[i], *next;; cell = next + 1, col++)
+          {
+            next = strchr (cell, '\t');
+            size_t w = next ? (size_t)(next - cell) : strlen (cell);
+            if (pass == 0 && col < 32 && next && w > width[col])
+              width[col] = w;
+            if (pass == 1)
+              printf ("%.*s", (int)w, cell);
+            if (next == NULL)
+              break;
+            if (pass == 1)
+              printf ("%*s", (int)(col < 32 ? width[col] - w + 3 : 3), "");
+          }
+        if (pass == 1)
+          putchar ('\n');
+      }
+  for (size_t i = 0; i <= n; i++)
+    free (lines[i]);
+  free (lines);
+}
+
 int
 cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
@@ -272,8 +369,16 @@ cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
         json_decref (rows[i].rec);
       n_rows = (size_t)last;
     }
-  if (format && strncmp (format, "table ", 6) == 0)
-    format += 6; /* no header for now */
+  bool table = false;
+  if (format && strncmp (format, "table", 5) == 0)
+    {
+      table = true;
+      format += 5;
+      while (*format == ' ')
+        format++;
+      if (*format == '\0')
+        format = NULL; /* the default table */
+    }
   {
     static const char *const cols[]
         = { "ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names" };
@@ -309,6 +414,13 @@ cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err)
       {
         for (size_t k = 0; k < 7; k++)
           printf ("%-*s%s", k < 6 ? (int)width[k] : 0, heads[k], k < 6 ? "   " : "\n");
+      }
+    if (table && format && !quiet)
+      {
+        print_table (format, shown, n_shown, err);
+        for (size_t i = 0; i < n_shown; i++)
+          json_decref (shown[i]);
+        n_shown = 0;
       }
     for (size_t i = 0; i < n_shown; i++)
       {

@@ -97,6 +97,9 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "CONTAINER ID   IMAGE"*"COMMAND"*"CREATED"*"STATUS"*"PORTS"*"NAMES" ]]
 	[[ "${lines[1]}" == "${id:0:12}   bb "*"Up "*" web" ]]
+	run b ps --format 'table {{.ID}}\t{{.Names}}'
+	[ "${lines[0]}" = "CONTAINER ID   NAMES" ]
+	[ "${lines[1]}" = "${id:0:12}   web" ]
 	sleep 0.5
 	run b logs web
 	[ "$output" = "$(printf 'started\noops')" ]

@@ -74,6 +74,13 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$output" = out ]
 	run b run --rm bb true
 	[ "$status" -eq 0 ]
+	# a foreground container is logged too; stdin only with -i
+	run b run --name fg bb sh -c 'echo o; echo e >&2; cat; exit 2' <<<"input"
+	[ "$status" -eq 2 ]
+	[ "$output" = "$(printf 'o\ne')" ] || [ "$output" = "$(printf 'e\no')" ]
+	[ "$(b logs fg 2>/dev/null)" = o ] && [ "$(b logs fg 2>&1 >/dev/null)" = e ]
+	b rm fg
+	[ "$(echo in | b run -i --rm bb cat)" = in ]
 	run -127 b run --rm bb nosuchcommand
 	[ "$status" -eq 127 ]
 	[[ "$output" == *'executable file not found'* ]]

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
@@ -44,6 +45,7 @@ struct log_stream
 {
   const char *name;
   int fd;
+  int echo_fd; /* a foreground run's own stdout/stderr, or -1 */
   size_t len;
   char buf[8192];
 };
@@ -154,6 +156,10 @@ log_pump (struct log_file *l, struct log_stream *s, struct attach *a)
       return 0;
     }
   attach_send (a, s->buf + s->len, (size_t)n);
+  /* A reader that went away (`run ... | head -1`) stops the echo, not the
+   * container or its log.  */
+  if (s->echo_fd >= 0 && berth_write_all (s->echo_fd, s->buf + s->len, (size_t)n) < 0)
+    s->echo_fd = -1;
   s->len += (size_t)n;
   while ((nl = memchr (s->buf, '\n', s->len)))
     {
@@ -432,9 +438,9 @@ stop_requested (struct berth_engine *e, const char *id)
  * exit status.  */
 static int
 log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pidfd,
-                struct attach *a)
+                struct attach *a, int sigfd)
 {
-  struct pollfd p[4 + MAX_ATTACH];
+  struct pollfd p[5 + MAX_ATTACH];
   bool exited = false;
   long deadline = 0;
   int status = 255;
@@ -451,6 +457,8 @@ log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pi
           p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
           if (a->listen_fd >= 0)
             p[np++] = (struct pollfd){ .fd = a->listen_fd, .events = POLLIN };
+          if (sigfd >= 0)
+            p[np++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
           for (int i = 0; i < MAX_ATTACH; i++)
             if (a->clients[i] >= 0)
               p[np++] = (struct pollfd){ .fd = a->clients[i], .events = POLLIN };
@@ -482,6 +490,13 @@ log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pi
                 berth_error_release (&ignored);
               exited = true;
               deadline = berth_now_ms () + 500;
+              continue;
+            }
+          if (p[k].fd == sigfd && !exited)
+            {
+              struct signalfd_siginfo si;
+              while (read (sigfd, &si, sizeof (si)) == sizeof (si))
+                berth_pidfd_send_signal (pidfd, (int)si.ssi_signo);
               continue;
             }
           if (p[k].fd == a->listen_fd && !exited)
@@ -593,7 +608,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
   json_decref (rec);
   rec = NULL;
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (!foreground && log.path && log.path[0])
+  if (!(foreground && tty) && log.path && log.path[0])
     {
       log.fd = open (log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
       struct stat st;
@@ -605,8 +620,8 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
     {
       struct berth_process_handle h = { .pidfd = -1, .pty_master = -1 };
       struct berth_create_params cp = { .id = id, .spec_json = spec };
-      struct log_stream streams[2]
-          = { { .name = "stdout", .fd = -1 }, { .name = "stderr", .fd = -1 } };
+      struct log_stream streams[2] = { { .name = "stdout", .fd = -1, .echo_fd = -1 },
+                                       { .name = "stderr", .fd = -1, .echo_fd = -1 } };
       int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, stdio[3];
       struct ended end = { 0 };
       int r;
@@ -625,7 +640,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
             goto fail_ended;
           mounted = true;
         }
-      if (foreground)
+      if (foreground && tty)
         {
           stdio[0] = interactive ? STDIN_FILENO : devnull;
           stdio[1] = STDOUT_FILENO;
@@ -633,12 +648,15 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         }
       else
         {
+          /* Detached, or a foreground run without a terminal: the output
+           * goes through us into the log (and, in the foreground, on to
+           * our own stdout and stderr).  */
           if (!tty && (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
             {
               berth_error (err, errno, "pipe");
               goto fail_ended;
             }
-          stdio[0] = devnull;
+          stdio[0] = foreground && interactive ? STDIN_FILENO : devnull;
           stdio[1] = tty ? devnull : out[1];
           stdio[2] = tty ? devnull : errp[1];
         }
@@ -677,7 +695,35 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
       }
       report (&sync_fd, 0, "");
 
-      if (foreground)
+      if (foreground && !tty)
+        {
+          struct attach none = { .listen_fd = -1, .master = -1 };
+          struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+          sigset_t fwd, old_mask;
+          int sigfd;
+
+          for (int i = 0; i < MAX_ATTACH; i++)
+            none.clients[i] = -1;
+          streams[0].echo_fd = STDOUT_FILENO;
+          streams[1].echo_fd = STDERR_FILENO;
+          /* Blocked only now: the container's init was cloned with our
+           * mask as it was.  */
+          forwarded_signals (&fwd);
+          sigprocmask (SIG_BLOCK, &fwd, &old_mask);
+          sigaction (SIGPIPE, &ign, &old_pipe);
+          sigfd = signalfd (-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+          status = log_until_exit (&log, streams, 2, h.pidfd, &none, sigfd);
+          if (sigfd >= 0)
+            {
+              struct signalfd_siginfo si;
+              while (read (sigfd, &si, sizeof (si)) == sizeof (si))
+                ; /* for a container that is gone */
+              close (sigfd);
+            }
+          sigaction (SIGPIPE, &old_pipe, NULL);
+          sigprocmask (SIG_SETMASK, &old_mask, NULL);
+        }
+      else if (foreground)
         {
           sigset_t fwd;
           forwarded_signals (&fwd);
@@ -698,7 +744,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
           if (tty)
             a.listen_fd = attach_listen (e, id);
           shed_memory ();
-          status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd, &a);
+          status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd, &a, -1);
           if (a.listen_fd >= 0)
             close (a.listen_fd);
         }

@@ -18,6 +18,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP PIPE
 pmc() {
 	TMPDIR=$T/pm/tmp podman --root "$T/pm/root" --runroot "$T/pm/run" --storage-driver vfs \
 		--cgroup-manager cgroupfs --events-backend none "$@"

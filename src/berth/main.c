@@ -8,6 +8,9 @@
 
 #include "berth.h"
 #include "engine/container.h"
+#include "linux/sealed_exe.h"
+
+extern char **environ;
 
 static const struct
 {
@@ -191,6 +194,43 @@ main (int argc, char **argv)
       usage (stderr);
       return BERTH_EXIT_ERROR;
     }
+  /* Commands that create or exec containers in this process (libberth
+   * clones the container's init from us) run from a sealed copy of the
+   * binary, so a container cannot overwrite it through /proc/self/exe
+   * (CVE-2019-5736), as berth-runtime does.  */
+  {
+    static const char *const sealed[] = { "run", "start", "exec", "monitor" };
+    const char *cmd = argv[optind];
+    if (strcmp (cmd, "container") == 0 && optind + 1 < argc)
+      cmd = argv[optind + 1];
+    for (size_t i = 0; i < sizeof (sealed) / sizeof (sealed[0]); i++)
+      if (strcmp (cmd, sealed[i]) == 0)
+        {
+          int r;
+          /* The sealed copy has no directory of ours around it: where
+           * berth-monitor is, is told to the copy.  */
+          char self[4096];
+          ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+          if (getenv (BERTH_EXE_DIR_ENV) == NULL && n > 0)
+            {
+              char *slash;
+              self[n] = '\0';
+              slash = strrchr (self, '/');
+              if (slash && self[0] == '/' && access (self, X_OK) == 0)
+                {
+                  *slash = '\0';
+                  setenv (BERTH_EXE_DIR_ENV, self[0] ? self : "/", 1);
+                }
+            }
+          r = berth_ensure_sealed_exe (argc, argv, environ);
+          if (r < 0)
+            {
+              fprintf (stderr, "berth: cannot run from a sealed copy of the binary: %s\n",
+                       strerror (-r));
+              return BERTH_EXIT_ERROR;
+            }
+        }
+  }
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "linux/sealed_exe.h"
+
+extern char **environ;
 
 int
 main (int argc, char **argv)
@@ -24,6 +27,13 @@ main (int argc, char **argv)
   berth_error_t err = NULL;
   int i, status;
 
+  /* First, before any fd is opened: the container's init is cloned from
+   * us, so we run from a sealed copy of the binary (CVE-2019-5736).  */
+  if (berth_ensure_sealed_exe (argc, argv, environ) < 0)
+    {
+      dprintf (3, "125 berth-monitor: cannot run from a sealed copy of the binary\n");
+      return 125;
+    }
   prctl (PR_SET_NAME, "berth-monitor", 0, 0, 0);
   /* The `run -d` waiting on fd 3 may be gone (killed): its report is then
    * lost, the container is not.  */

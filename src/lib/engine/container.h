@@ -28,6 +28,9 @@
 #define BERTH_ENGINE_DEFAULT_RUNROOT "/run/berth"
 /* Docker's status for the engine's own errors.  */
 #define BERTH_EXIT_STATUS_ERROR 125
+/* The directory of the berth binary, set by berth before it re-executes
+ * itself from a sealed copy: berth-monitor is looked up there.  */
+#define BERTH_EXE_DIR_ENV "_BERTH_EXE_DIR"
 /* Docker's default for --log-opt max-size.  */
 #define BERTH_LOG_DEFAULT_MAX_SIZE (10 * 1024 * 1024)
 

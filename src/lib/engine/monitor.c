@@ -895,8 +895,10 @@ berth_engine_start_detached (struct berth_engine *e, const char *id, int *exit_s
         /* berth-monitor beside us (see src/berth/monitor_main.c), else our
          * own `monitor` role.  */
         char self[4096], *slash;
-        ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 32);
-        if (n > 0)
+        const char *dir = getenv (BERTH_EXE_DIR_ENV); /* see main.c */
+        ssize_t n = dir ? (ssize_t)snprintf (self, sizeof (self) - 32, "%s/x", dir)
+                        : readlink ("/proc/self/exe", self, sizeof (self) - 32);
+        if (n > 0 && n < (ssize_t)sizeof (self) - 32)
           {
             self[n] = '\0';
             slash = strrchr (self, '/');

@@ -380,6 +380,46 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+# CVE-2019-5736: keep an O_PATH fd of /proc/PID/exe of a process that runs
+# berth's code next to a container, and reopen it for writing once the
+# process is gone.  Prints "written" when the attack works.
+exe_attack() { # PID WAIT_CMD...
+	local pid=$1
+	shift
+	python3 -c '
+import os, sys, subprocess
+fd = os.open("/proc/%s/exe" % sys.argv[1], os.O_PATH)
+subprocess.run(sys.argv[2:])
+try:
+    w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_APPEND)
+    os.write(w, b"\0")
+    print("written")
+except OSError as e:
+    print("refused:", e.strerror)
+' "$pid" "$@"
+}
+
+@test "the monitor and a foreground run execute from a sealed copy of their binary (CVE-2019-5736)" {
+	# the attack works against a process run from a plain binary
+	cp "$(command -v sleep)" "$T/plain"
+	"$T/plain" 1 &
+	run exe_attack $! sleep 1.5
+	[ "$output" = written ]
+	sum_m=$(sha256sum <"$(dirname "$BERTH_BIN")/berth-monitor")
+	sum_b=$(sha256sum <"$BERTH_BIN")
+	id=$(b run -d bb sleep 60)
+	echo "$id" >>"$T/ids"
+	run exe_attack "$(monitors)" "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f "$id"
+	[[ "${lines[-1]}" == refused:* ]]
+	b run --rm bb sleep 1 &
+	sleep 0.5
+	run exe_attack $! sleep 1.5
+	[[ "${lines[-1]}" == refused:* ]]
+	[ "$(sha256sum <"$(dirname "$BERTH_BIN")/berth-monitor")" = "$sum_m" ]
+	[ "$(sha256sum <"$BERTH_BIN")" = "$sum_b" ]
+	host_clean
+}
+
 @test "rmi refuses an image a container uses, unless -f" {
 	b tag bb bb2
 	b create --name user bb2 true >/dev/null

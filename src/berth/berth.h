@@ -14,10 +14,14 @@
 /* Docker's exit status for the engine's own errors.  */
 #define BERTH_EXIT_ERROR 125
 
+struct berth_engine;
+
 struct cli
 {
   const char *root;
+  const char *runroot;              /* runtime state; hidden --runroot, $BERTH_RUNROOT */
   struct berth_image_store *images; /* opened on first use */
+  struct berth_engine *engine;      /* opened on first use */
 };
 
 /* argc/argv start at the command name.  Returns the exit status; on failure
@@ -25,6 +29,10 @@ struct cli
 typedef int (*cli_command_fn) (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 int cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err);
+/* The container engine (and the image store it uses).  */
+int cli_engine (struct cli *cli, struct berth_engine **out, berth_error_t *err);
+/* Print a second and later error of a command that goes on (rm a b c).  */
+void cli_more_error (berth_error_t *err, berth_error_t *e);
 /* getopt failed: the error line for it.  */
 int cli_bad_option (const char *cmd, int argc, char **argv, berth_error_t *err);
 
@@ -51,5 +59,28 @@ int cmd_volume (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_export (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_commit (struct cli *cli, int argc, char **argv, berth_error_t *err);
+
+/* Containers.  */
+int cmd_run (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_create (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_start (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_monitor (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_stop (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_restart (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_kill (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_rm (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_pause (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_unpause (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_rename (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_container_prune (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_ps (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_inspect (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_logs (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_wait (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_top (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_port (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_exec (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_container (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 #endif

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "engine/container.h"
+#include "linux/sealed_exe.h"
+
+extern char **environ;
 
 static const struct
 {
@@ -15,6 +19,12 @@ static const struct
 } commands[] = {
   { "image", cmd_image },     { "images", cmd_images }, { "rmi", cmd_rmi },   { "tag", cmd_tag },
   { "history", cmd_history }, { "import", cmd_import }, { "load", cmd_load }, { "save", cmd_save },
+  { "run", cmd_run },         { "create", cmd_create }, { "start", cmd_start }, { "stop", cmd_stop },
+  { "restart", cmd_restart }, { "kill", cmd_kill },     { "rm", cmd_rm },       { "ps", cmd_ps },
+  { "inspect", cmd_inspect }, { "logs", cmd_logs },     { "wait", cmd_wait },   { "top", cmd_top },
+  { "port", cmd_port },       { "exec", cmd_exec },     { "pause", cmd_pause },
+  { "unpause", cmd_unpause }, { "rename", cmd_rename }, { "container", cmd_container },
+  { "attach", cmd_attach },   { "monitor", cmd_monitor },
   { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
   { "commit", cmd_commit },
 };
@@ -35,6 +45,9 @@ usage (FILE *out)
            "  import      FILE|- [NAME]: a rootfs tarball as an image\n"
            "  load        -i FILE|-: a docker-archive, OCI archive or OCI layout\n"
            "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
+           "Container commands:\n"
+           "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
+           "  port, exec, attach, pause, unpause, rename, container prune\n\n"
            "Volumes and container files:\n"
            "  volume      create, ls, inspect, rm, prune\n"
            "  cp          CONTAINER:SRC DEST | SRC CONTAINER:DEST\n"
@@ -47,10 +60,47 @@ usage (FILE *out)
 int
 cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
 {
-  if (cli->images == NULL && berth_image_store_open (cli->root, &cli->images, err) < 0)
-    return -1;
+  if (cli->images == NULL)
+    {
+      if (berth_image_store_open (cli->root, &cli->images, err) < 0)
+        return -1;
+      /* rmi and prune keep images that containers use.  */
+      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0)
+        return -1;
+      berth_image_store_set_in_use (cli->images, berth_engine_image_in_use, cli->engine);
+    }
   *out = cli->images;
   return 0;
+}
+
+int
+cli_engine (struct cli *cli, struct berth_engine **out, berth_error_t *err)
+{
+  struct berth_image_store *images;
+
+  if (cli->engine == NULL)
+    {
+      if (cli_images (cli, &images, err) < 0)
+        return -1;
+      if (cli->engine == NULL
+          && berth_engine_open (cli->root, cli->runroot, images, &cli->engine, err) < 0)
+        return -1;
+    }
+  *out = cli->engine;
+  return 0;
+}
+
+void
+cli_more_error (berth_error_t *err, berth_error_t *e)
+{
+  if (*err == NULL)
+    *err = *e;
+  else
+    {
+      fprintf (stderr, "berth: %s\n", (*e)->msg);
+      berth_error_release (e);
+    }
+  *e = NULL;
 }
 
 int
@@ -100,12 +150,14 @@ cmd_image (struct cli *cli, int argc, char **argv, berth_error_t *err)
 enum
 {
   OPT_ROOT = 1000,
+  OPT_RUNROOT,
   OPT_HELP,
   OPT_VERSION,
 };
 
 static const struct option global_options[] = {
   { "root", required_argument, NULL, OPT_ROOT },
+  { "runroot", required_argument, NULL, OPT_RUNROOT },
   { "help", no_argument, NULL, OPT_HELP },
   { "version", no_argument, NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -119,12 +171,18 @@ main (int argc, char **argv)
   int c, status = -1;
 
   opterr = 0; /* one error line, ours */
+  cli.runroot = getenv ("BERTH_RUNROOT");
+  if (cli.runroot == NULL || cli.runroot[0] != '/')
+    cli.runroot = BERTH_ENGINE_DEFAULT_RUNROOT;
 
   while ((c = getopt_long (argc, argv, "+hv", global_options, NULL)) != -1)
     switch (c)
       {
       case OPT_ROOT:
         cli.root = optarg;
+        break;
+      case OPT_RUNROOT:
+        cli.runroot = optarg;
         break;
       case 'h':
       case OPT_HELP:
@@ -143,6 +201,43 @@ main (int argc, char **argv)
       usage (stderr);
       return BERTH_EXIT_ERROR;
     }
+  /* Commands that create or exec containers in this process (libberth
+   * clones the container's init from us) run from a sealed copy of the
+   * binary, so a container cannot overwrite it through /proc/self/exe
+   * (CVE-2019-5736), as berth-runtime does.  */
+  {
+    static const char *const sealed[] = { "run", "start", "exec", "monitor" };
+    const char *cmd = argv[optind];
+    if (strcmp (cmd, "container") == 0 && optind + 1 < argc)
+      cmd = argv[optind + 1];
+    for (size_t i = 0; i < sizeof (sealed) / sizeof (sealed[0]); i++)
+      if (strcmp (cmd, sealed[i]) == 0)
+        {
+          int r;
+          /* The sealed copy has no directory of ours around it: where
+           * berth-monitor is, is told to the copy.  */
+          char self[4096];
+          ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+          if (getenv (BERTH_EXE_DIR_ENV) == NULL && n > 0)
+            {
+              char *slash;
+              self[n] = '\0';
+              slash = strrchr (self, '/');
+              if (slash && self[0] == '/' && access (self, X_OK) == 0)
+                {
+                  *slash = '\0';
+                  setenv (BERTH_EXE_DIR_ENV, self[0] ? self : "/", 1);
+                }
+            }
+          r = berth_ensure_sealed_exe (argc, argv, environ);
+          if (r < 0)
+            {
+              fprintf (stderr, "berth: cannot run from a sealed copy of the binary: %s\n",
+                       strerror (-r));
+              return BERTH_EXIT_ERROR;
+            }
+        }
+  }
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
@@ -157,6 +252,7 @@ main (int argc, char **argv)
       berth_error (&err, 0, "unknown command `%s` (see `berth --help`)", argv[optind]);
       status = BERTH_EXIT_ERROR;
     }
+  berth_engine_close (cli.engine);
   berth_image_store_close (cli.images);
   if (fflush (stdout) != 0 && status == 0)
     {

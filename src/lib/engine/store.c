@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,10 +234,12 @@ read_name_file (struct berth_store *s, const char *id)
   return name;
 }
 
-/* Write DATA into DIRFD/NAME through a temporary file, fsync'ed, then
- * renamed, so a reader (or a crash) sees the old or the new file whole.  */
+/* Write DATA into DIRFD/NAME through a temporary file, fsync'ed (unless
+ * !SYNC), then renamed, so a reader (or a crash) sees the old or the new
+ * file whole.  */
 static int
-write_atomic_at (int dirfd, const char *name, const char *data, size_t len, berth_error_t *err)
+write_atomic_at_sync (int dirfd, const char *name, const char *data, size_t len, bool sync,
+                      berth_error_t *err)
 {
   cleanup_free char *tmp = NULL;
   cleanup_close int fd = -1;
@@ -248,7 +251,7 @@ write_atomic_at (int dirfd, const char *name, const char *data, size_t len, bert
   if (fd < 0)
     return berth_error (err, errno, "open `%s`", tmp);
   r = berth_write_all (fd, data, len);
-  if (r == 0 && fsync (fd) < 0)
+  if (r == 0 && sync && fsync (fd) < 0)
     r = -errno;
   if (r == 0 && renameat (dirfd, tmp, dirfd, name) < 0)
     r = -errno;
@@ -258,6 +261,12 @@ write_atomic_at (int dirfd, const char *name, const char *data, size_t len, bert
       return berth_error (err, -r, "write `%s`", name);
     }
   return 0;
+}
+
+static int
+write_atomic_at (int dirfd, const char *name, const char *data, size_t len, berth_error_t *err)
+{
+  return write_atomic_at_sync (dirfd, name, data, len, true, err);
 }
 
 static int
@@ -318,6 +327,13 @@ remove_container_dir (struct berth_store *s, const char *id, const char *name, b
   cleanup_free char *path = NULL;
 
   snprintf (trash, sizeof (trash), TRASH_PREFIX "%.64s", id);
+  /* The engine mounts the container's root at <id>/rootfs: a command that
+   * died with it mounted must not make the removal walk into the image.  */
+  if (asprintf (&path, "%s/%s/rootfs", s->containers_path, id) >= 0)
+    while (umount2 (path, MNT_DETACH) == 0)
+      ;
+  free (path);
+  path = NULL;
   if (renameat (s->containers_fd, id, s->containers_fd, trash) < 0 && errno != ENOENT)
     return berth_error (err, errno, "remove container %s", id);
   if (name)
@@ -482,6 +498,13 @@ berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LE
 int
 berth_store_write_record (struct berth_store *s, const char *id, json_t *record, berth_error_t *err)
 {
+  return berth_store_write_record_sync (s, id, record, true, err);
+}
+
+int
+berth_store_write_record_sync (struct berth_store *s, const char *id, json_t *record, bool sync,
+                               berth_error_t *err)
+{
   cleanup_free char *text = NULL;
   cleanup_close int dirfd = -1;
 
@@ -493,7 +516,7 @@ berth_store_write_record (struct berth_store *s, const char *id, json_t *record,
   dirfd = openat (s->containers_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (dirfd < 0)
     return berth_error (err, errno, "open container %s", id);
-  if (write_atomic_at (dirfd, RECORD_FILE, text, strlen (text), err) < 0)
+  if (write_atomic_at_sync (dirfd, RECORD_FILE, text, strlen (text), sync, err) < 0)
     return berth_error_wrap (err, "container %s", id);
   return 0;
 }
@@ -642,6 +665,11 @@ scan_containers (struct berth_store *s, struct berth_store_entry **out, size_t *
           cleanup_free char *path = NULL;
           cleanup_error berth_error_t ignored = NULL;
 
+          if (asprintf (&path, "%s/%s/rootfs", s->containers_path, de->d_name) >= 0)
+            while (umount2 (path, MNT_DETACH) == 0)
+              ;
+          free (path);
+          path = NULL;
           if (asprintf (&path, "%s/%s", s->containers_path, de->d_name) >= 0)
             berth_remove_tree (path, &ignored);
           continue;

@@ -51,6 +51,12 @@ int berth_store_create (struct berth_store *store, const char *name, char id[BER
 int berth_store_write_record (struct berth_store *store, const char *id, json_t *record,
                               berth_error_t *err);
 
+/* The same, without the fsync when !SYNC: still atomic against crashes of
+ * processes, for state changes that a power loss makes moot anyway (after
+ * a reboot nothing runs, and repair corrects a record that says running).  */
+int berth_store_write_record_sync (struct berth_store *store, const char *id, json_t *record,
+                                   bool sync, berth_error_t *err);
+
 /* Read the record of ID; a container without a record yet fails with ENOENT.  */
 int berth_store_read_record (struct berth_store *store, const char *id, json_t **out,
                              berth_error_t *err);

@@ -1,0 +1,194 @@
+/* attach: the terminal of a running -t container, through its monitor's
+ * attach socket; the detach keys (ctrl-p ctrl-q, or --detach-keys) leave
+ * it running.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "cleanup.h"
+#include "engine/container.h"
+#include "util.h"
+
+/* "ctrl-p,ctrl-q" (Docker's form: ctrl-<letter> or single characters)
+ * into bytes.  */
+static int
+parse_detach_keys (const char *spec, char *out, size_t *n)
+{
+  cleanup_free char *copy = strdup (spec);
+  *n = 0;
+  for (char *save = NULL, *k = copy ? strtok_r (copy, ",", &save) : NULL; k;
+       k = strtok_r (NULL, ",", &save))
+    {
+      if (*n == 8)
+        return -1;
+      if (strncmp (k, "ctrl-", 5) == 0 && k[5] && !k[6])
+        {
+          char c = k[5];
+          if (c >= 'a' && c <= 'z')
+            out[(*n)++] = (char)(c - 'a' + 1);
+          else if (c >= '@' && c <= '_')
+            out[(*n)++] = (char)(c - '@');
+          else
+            return -1;
+        }
+      else if (k[0] && !k[1])
+        out[(*n)++] = k[0];
+      else
+        return -1;
+    }
+  return *n ? 0 : -1;
+}
+
+int
+cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
+{
+  static const struct option opts[] = {
+    { "detach-keys", required_argument, NULL, 'k' },
+    { "no-stdin", no_argument, NULL, 'n' },
+    { "sig-proxy", required_argument, NULL, 's' },
+    { NULL, 0, NULL, 0 },
+  };
+  char keys[8] = { 0x10, 0x11 };
+  size_t n_keys = 2, matched = 0;
+  bool no_stdin = false, detached = false, raw = false;
+  struct berth_engine *e;
+  char id[BERTH_ID_LEN + 1];
+  cleanup_free char *dir = NULL;
+  cleanup_close int dfd = -1, sock = -1;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  struct termios saved;
+  json_t *rec = NULL;
+  bool running, tty;
+  int c, status = 0;
+
+  while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1)
+    if (c == 'k')
+      {
+        if (parse_detach_keys (optarg, keys, &n_keys) < 0)
+          {
+            berth_error (err, 0, "attach: invalid detach keys `%s`", optarg);
+            return BERTH_EXIT_ERROR;
+          }
+      }
+    else if (c == 'n')
+      no_stdin = true;
+    else if (c != 's')
+      return cli_bad_option ("attach", argc, argv, err);
+  if (argc - optind != 1)
+    {
+      berth_error (err, 0, "attach: one container is needed");
+      return BERTH_EXIT_ERROR;
+    }
+  if (cli_engine (cli, &e, err) < 0 || berth_engine_find (e, argv[optind], id, &rec, err) < 0)
+    return BERTH_EXIT_ERROR;
+  running = json_is_true (json_object_get (json_object_get (rec, "State"), "Running"));
+  tty = json_is_true (json_object_get (json_object_get (rec, "Config"), "Tty"));
+  json_decref (rec);
+  if (!running)
+    {
+      berth_error (err, 0, "cannot attach to a stopped container, start it first");
+      return BERTH_EXIT_ERROR;
+    }
+  if (!tty)
+    {
+      berth_error (err, 0, "attach: only containers with a terminal (-t) for now");
+      return BERTH_EXIT_ERROR;
+    }
+  dir = berth_store_container_dir (e->store, id);
+  dfd = dir ? open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  snprintf (sa.sun_path, sizeof (sa.sun_path), "/proc/self/fd/%d/attach.sock", dfd);
+  if (dfd < 0 || sock < 0 || connect (sock, (struct sockaddr *)&sa, sizeof (sa)) < 0)
+    {
+      berth_error (err, errno, "attach to %s", id);
+      return BERTH_EXIT_ERROR;
+    }
+  if (!no_stdin && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
+    {
+      struct termios t = saved;
+      cfmakeraw (&t);
+      raw = tcsetattr (STDIN_FILENO, TCSANOW, &t) == 0;
+    }
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+                             { .fd = no_stdin ? -1 : STDIN_FILENO, .events = POLLIN } };
+      char buf[4096], out[4096 + 8];
+      ssize_t got;
+      size_t o = 0;
+
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          got = read (sock, buf, sizeof (buf));
+          if (got <= 0)
+            break; /* the container ended */
+          berth_write_all (STDOUT_FILENO, buf, (size_t)got);
+        }
+      if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          got = read (STDIN_FILENO, buf, sizeof (buf));
+          if (got <= 0)
+            {
+              no_stdin = true;
+              continue;
+            }
+          /* Hold back a prefix of the detach keys until it is complete or
+           * broken.  */
+          for (ssize_t i = 0; i < got && !detached; i++)
+            {
+              if (buf[i] == keys[matched])
+                {
+                  if (++matched == n_keys)
+                    detached = true;
+                  continue;
+                }
+              memcpy (out + o, keys, matched);
+              o += matched;
+              matched = 0;
+              if (buf[i] == keys[0])
+                {
+                  matched = 1;
+                  if (n_keys == 1)
+                    detached = true;
+                  continue;
+                }
+              out[o++] = buf[i];
+            }
+          if (o && berth_write_all (sock, out, o) < 0)
+            break;
+          if (detached)
+            break;
+        }
+    }
+  if (raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+  if (detached)
+    {
+      fprintf (stderr, "\r\nread escape sequence\r\n");
+      return 0;
+    }
+  /* The container ended: its status, as `docker attach` exits with it.  */
+  if (berth_engine_wait_stopped (e, id, 10000, err) > 0
+      && berth_engine_record (e, id, &rec, NULL) == 0)
+    {
+      status
+          = (int)json_integer_value (json_object_get (json_object_get (rec, "State"), "ExitCode"));
+      json_decref (rec);
+    }
+  berth_error_release (err);
+  return status;
+}

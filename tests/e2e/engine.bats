@@ -1,0 +1,488 @@
+#!/usr/bin/env bats
+# berth's containers, end to end (build/berth, not a runtime test): run in
+# the foreground and detached, exit statuses, ps/logs/stop/rm/inspect/exec,
+# limits read back from the cgroup, binds, restart policy, names, a -it
+# session through a pty, the monitor, cleanup after 50 `run --rm` and after
+# `run -d` killed with SIGKILL.  Everything lives under this file's temp
+# dir (store root and runroot); containers are removed after each test.
+
+BERTH_BIN=${BERTH:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/berth}
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; return 1; }
+	T=$(mktemp -d /tmp/berth-engine-e2e.XXXXXX)
+	export T ROOT=$T/root RUNROOT=$T/run
+	mkdir -p "$T/rfs/bin" "$T/rfs/etc"
+	cp /bin/busybox "$T/rfs/bin/"
+	for c in sh ls cat echo mkdir rm sleep true false id pwd hostname env touch kill ps; do
+		ln -s busybox "$T/rfs/bin/$c"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$T/rfs/etc/passwd"
+	echo 'app:x:1000:1000:app:/home/app:/bin/sh' >>"$T/rfs/etc/passwd"
+	printf 'root:x:0:\napp:x:1000:\n' >"$T/rfs/etc/group"
+	printf '#!/bin/sh\necho not executable\n' >"$T/rfs/noexec"
+	chmod 644 "$T/rfs/noexec"
+	tar -C "$T/rfs" -cf "$T/rfs.tar" .
+	b import "$T/rfs.tar" bb >/dev/null || return 1
+}
+
+teardown_file() {
+	[ -n "${T:-}" ] || return 0
+	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1
+	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
+	rm -rf "$T"
+}
+
+teardown() {
+	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+}
+
+b() { "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" "$@"; }
+
+# Monitors of this file's store (their command line names our runroot).
+monitors() { pgrep -f -- "--runroot $RUNROOT monitor" || true; }
+
+# No container, mount, runtime state, monitor or cgroup of ours is left.
+host_clean() {
+	local i ids
+	ids=$(cat "$T/ids" 2>/dev/null || true)
+	for i in $(seq 50); do
+		[ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(monitors)" ] || { echo "monitors left: $(monitors)"; return 1; }
+	[ -z "$(ls -A "$ROOT/containers")" ] || { echo "containers left: $(ls -A "$ROOT/containers")"; return 1; }
+	[ -z "$(ls -A "$RUNROOT" 2>/dev/null)" ] || { echo "state left: $(ls -A "$RUNROOT")"; return 1; }
+	! awk -v t="$T/" 'index($2, t) == 1' /proc/mounts | grep . || { echo "mounts left"; return 1; }
+	for i in $ids; do
+		! ls -d /sys/fs/cgroup/*/berth/"$i" /sys/fs/cgroup/berth/"$i" 2>/dev/null | grep . ||
+			{ echo "cgroup of $i left"; return 1; }
+	done
+	[ -z "$(b ps -aq)" ]
+}
+
+cgroup_file() { # PID CONTROLLER FILE
+	local path
+	path=$(awk -F: -v c="$2" '$2 == c {print $3}' /proc/"$1"/cgroup)
+	cat "/sys/fs/cgroup/$2$path/$3"
+}
+
+@test "run: the container's exit status, 125 for berth's errors, 126 and 127 as Docker" {
+	run b run --rm bb sh -c 'echo out; exit 7'
+	[ "$status" -eq 7 ]
+	[ "$output" = out ]
+	run b run --rm bb true
+	[ "$status" -eq 0 ]
+	# a foreground container is logged too; stdin only with -i
+	run b run --name fg bb sh -c 'echo o; echo e >&2; cat; exit 2' <<<"input"
+	[ "$status" -eq 2 ]
+	[ "$output" = "$(printf 'o\ne')" ] || [ "$output" = "$(printf 'e\no')" ]
+	[ "$(b logs fg 2>/dev/null)" = o ] && [ "$(b logs fg 2>&1 >/dev/null)" = e ]
+	b rm fg
+	[ "$(echo in | b run -i --rm bb cat)" = in ]
+	run -127 b run --rm bb nosuchcommand
+	[ "$status" -eq 127 ]
+	[[ "$output" == *'executable file not found'* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run -126 b run --rm bb /noexec
+	[ "$status" -eq 126 ]
+	run b run --rm --no-such-flag bb true
+	[ "$status" -eq 125 ]
+	run b run --rm nosuchimage true
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == berth:* ]]
+	host_clean
+}
+
+@test "run -d, ps, logs (-f, --tail, -t), stop, rm" {
+	id=$(b run -d --name web bb sh -c 'echo started; echo oops >&2; trap "echo bye; exit 0" TERM; while true; do sleep 0.2; done')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	echo "$id" >>"$T/ids"
+	run b ps
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "CONTAINER ID   IMAGE"*"COMMAND"*"CREATED"*"STATUS"*"PORTS"*"NAMES" ]]
+	[[ "${lines[1]}" == "${id:0:12}   bb "*"Up "*" web" ]]
+	run b ps --format 'table {{.ID}}\t{{.Names}}'
+	[ "${lines[0]}" = "CONTAINER ID   NAMES" ]
+	[ "${lines[1]}" = "${id:0:12}   web" ]
+	sleep 0.5
+	run b logs web
+	[ "$output" = "$(printf 'started\noops')" ]
+	run b logs -t --tail 1 web
+	[[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ oops$ ]]
+	grep -q '"log":"started\\n","stream":"stdout","time":"' "$ROOT/containers/$id/$id-json.log"
+	# logs -f follows until the container stops
+	b logs -f web >"$T/follow.out" 2>&1 &
+	fpid=$!
+	sleep 0.3
+	run b stop web
+	[ "$status" -eq 0 ]
+	[ "$output" = web ]
+	wait "$fpid"
+	grep -q '^bye$' "$T/follow.out"
+	run b ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "web Exited (0) "* ]]
+	run b inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' web
+	[ "$output" = "exited 0 false" ]
+	b rm web
+	host_clean
+}
+
+@test "run --rm leaves nothing: mounts, cgroup, runtime state, monitor, record" {
+	b run --rm bb true
+	id=$(b run -d --rm bb sleep 30)
+	echo "$id" >>"$T/ids"
+	[ -n "$(monitors)" ]
+	grep -q "$ROOT/containers/$id/rootfs" /proc/mounts
+	ls -d /sys/fs/cgroup/*/berth/"$id" >/dev/null
+	b kill "$id"
+	host_clean
+}
+
+@test "-m and --cpus are read back from the container's cgroup" {
+	id=$(b run -d -m 64m --cpus 0.5 bb sleep 30)
+	echo "$id" >>"$T/ids"
+	pid=$(b inspect -f '{{.State.Pid}}' "$id")
+	[ "$(cgroup_file "$pid" memory memory.limit_in_bytes)" -eq 67108864 ]
+	[ "$(cgroup_file "$pid" cpu cpu.cfs_quota_us)" -eq 50000 ]
+	[ "$(cgroup_file "$pid" cpu cpu.cfs_period_us)" -eq 100000 ]
+	[ "$(b inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}' "$id")" = "67108864 500000000" ]
+	b rm -f "$id"
+	host_clean
+}
+
+@test "-v bind mount: written in the container, read on the host; :ro refused" {
+	mkdir -p "$T/data"
+	echo host >"$T/data/in"
+	run b run --rm -v "$T/data:/data" bb sh -c 'cat /data/in; echo ctr > /data/out'
+	[ "$output" = host ]
+	[ "$(cat "$T/data/out")" = ctr ]
+	run b run --rm -v "$T/data:/data:ro" bb sh -c 'echo x > /data/out2'
+	[ "$status" -ne 0 ]
+	[ ! -e "$T/data/out2" ]
+	host_clean
+}
+
+@test "-e, -w, -u, --hostname, --entrypoint" {
+	run b run --rm -e FOO=bar -w /tmp -u 1000:1000 --hostname box bb sh -c 'echo $FOO; pwd; id -u; id -g; hostname'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'bar\n/tmp\n1000\n1000\nbox')" ]
+	run b run --rm -u app bb id -u
+	[ "$output" = 1000 ]
+	run b run --rm --entrypoint echo bb hello world
+	[ "$output" = "hello world" ]
+	host_clean
+}
+
+@test "inspect: Docker's fields and -f over any path" {
+	id=$(b run -d --name insp -e A=1 -l tier=web bb sleep 30)
+	echo "$id" >>"$T/ids"
+	run b inspect insp
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.[0] | .Id and .Created and .Path == "sleep" and .Args == ["30"] and .State.Running and .State.Pid > 0 and .Name == "/insp" and .RestartCount == 0 and .HostConfig.NetworkMode == "none" and .Config.Labels.tier == "web" and .GraphDriver.Name == "overlay"'
+	echo "$output" | jq -e '.[0].Berth == null'
+	[ "$(b inspect -f '{{.Id}}' insp)" = "$id" ]
+	[ "$(b inspect -f '{{.State.Running}}' insp)" = true ]
+	pid=$(b inspect -f '{{.State.Pid}}' insp)
+	[ "$(cat /proc/"$pid"/comm)" = sleep ]
+	b inspect -f '{{json .Config.Env}}' insp | jq -e 'index("A=1") != null'
+	[ -d "$(b inspect -f '{{.GraphDriver.Data.UpperDir}}' insp)" ]
+	[ "$(b inspect -f '{{.GraphDriver.Data.MergedDir}}' insp)" = "$ROOT/containers/$id/rootfs" ]
+	run b inspect -f '{{.NoSuchField}}' insp
+	[ "$status" -eq 125 ]
+	b rm -f insp
+	host_clean
+}
+
+@test "exec into a running container: output, status, -e -w -u, -d" {
+	id=$(b run -d bb sleep 30)
+	echo "$id" >>"$T/ids"
+	run b exec "$id" sh -c 'echo in; exit 5'
+	[ "$status" -eq 5 ]
+	[ "$output" = in ]
+	run b exec -e X=y -w /etc -u 1000 "${id:0:8}" sh -c 'echo $X; pwd; id -u'
+	[ "$output" = "$(printf 'y\n/etc\n1000')" ]
+	# same pid namespace as the container's init
+	run b exec "$id" cat /proc/1/comm
+	[ "$output" = sleep ]
+	b exec -d "$id" sh -c 'echo d > /mark'
+	sleep 0.3
+	[ "$(b exec "$id" cat /mark)" = d ]
+	run -127 b exec "$id" nosuch
+	[ "$status" -eq 127 ]
+	# -it: a pty of its own
+	run python3 "$BATS_TEST_DIRNAME/../tools/pty-drive.py" 'send:echo in$((2+3)); tty; exit 4\n;;expect:in5' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" exec -it "$id" sh
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	b rm -f "$id"
+	run b exec "$id" true
+	[ "$status" -eq 125 ]
+	host_clean
+}
+
+@test "restart on-failure:2 restarts twice and counts it" {
+	id=$(b run -d --restart on-failure:2 bb sh -c 'echo run; exit 4')
+	echo "$id" >>"$T/ids"
+	for i in $(seq 50); do
+		[ "$(b inspect -f '{{.State.Status}}' "$id")" = exited ] && [ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
+	[ "$(b inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' "$id")" = "2 exited 4" ]
+	[ "$(b logs "$id" | grep -c run)" -eq 3 ]
+	b rm "$id"
+	# always: restarts after a clean exit too, until stopped
+	id=$(b run -d --restart always bb sh -c 'sleep 0.1')
+	echo "$id" >>"$T/ids"
+	sleep 1
+	[ "$(b inspect -f '{{.RestartCount}}' "$id")" -ge 2 ]
+	b stop "$id"
+	[ "$(b inspect -f '{{.State.Running}} {{.State.Restarting}}' "$id")" = "false false" ]
+	b rm "$id"
+	host_clean
+}
+
+@test "names are unique, IDs match by unique prefix, rename" {
+	id=$(b create --name one bb true)
+	echo "$id" >>"$T/ids"
+	run b create --name one bb true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"one" is already in use'* ]]
+	[ "$(b inspect -f '{{.Name}}' "${id:0:5}")" = /one ]
+	run b inspect nosuch
+	[ "$status" -eq 125 ]
+	b rename one two
+	[ "$(b inspect -f '{{.Name}}' "$id")" = /two ]
+	b create --name one bb true >/dev/null
+	[ "$(b ps -a --filter name=two -q)" = "${id:0:12}" ]
+	[ "$(b ps -a -q | wc -l)" -eq 2 ]
+	[ "$(b ps -a --filter status=created -q | wc -l)" -eq 2 ]
+	run b ps -q
+	[ -z "$output" ]
+	b rm one two
+	host_clean
+}
+
+@test "-it: a session through a pty, exit status passed on" {
+	command -v script >/dev/null || skip "no script(1)"
+	run sh -c "(sleep 1; echo 'echo hi\$((1+1)); exit 3') | script -eqc '$BERTH_BIN --root $ROOT --runroot $RUNROOT run -it --rm bb sh' /dev/null"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *hi2* ]]
+	host_clean
+}
+
+@test "attach to a -dit container: type, detach with ctrl-p ctrl-q, attach again, exit status" {
+	drive=$BATS_TEST_DIRNAME/../tools/pty-drive.py
+	id=$(b run -dit bb sh)
+	echo "$id" >>"$T/ids"
+	run python3 "$drive" 'send:\n;;send:echo hi$((1+1))\n;;expect:hi2;;send:\x10\x11' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"read escape sequence"* ]]
+	[ "$(b inspect -f '{{.State.Running}}' "$id")" = true ]
+	# other detach keys
+	run python3 "$drive" 'send:\n;;send:\x01;;send:x' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach --detach-keys ctrl-a,x "$id"
+	[ "$status" -eq 0 ]
+	[ "$(b inspect -f '{{.State.Running}}' "$id")" = true ]
+	run python3 "$drive" 'send:\n;;send:exit 5\n' -- "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach "$id"
+	[ "$status" -eq 5 ]
+	[ "$(b inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" = "exited 5" ]
+	b logs "$id" | grep -q hi2
+	run b attach "$id"
+	[ "$status" -eq 125 ]
+	b rm "$id"
+	host_clean
+}
+
+@test "stop -t, kill -s, pause/unpause, top, wait, restart, port, container prune" {
+	id=$(b run -d --name c1 bb sleep 100)
+	echo "$id" >>"$T/ids"
+	run b top c1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sleep 100"* ]]
+	b pause c1
+	[ "$(b inspect -f '{{.State.Status}} {{.State.Paused}}' c1)" = "paused true" ]
+	[[ "$(b ps --format '{{.Status}}')" == *"(Paused)" ]]
+	b unpause c1
+	[ "$(b inspect -f '{{.State.Status}}' c1)" = running ]
+	run b port c1
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	pid1=$(b inspect -f '{{.State.Pid}}' c1)
+	b restart -t 1 c1
+	pid2=$(b inspect -f '{{.State.Pid}}' c1)
+	[ "$pid1" != "$pid2" ] && [ "$(b inspect -f '{{.State.Running}}' c1)" = true ]
+	b wait c1 >"$T/wait.out" &
+	wpid=$!
+	# sleep as PID 1 has no handler: the kernel drops USR1, KILL ends it
+	b kill -s USR1 c1
+	[ "$(b inspect -f '{{.State.Running}}' c1)" = true ]
+	b kill c1
+	wait "$wpid"
+	[ "$(cat "$T/wait.out")" = 137 ]
+	b run -d --name c2 bb sleep 100 >/dev/null
+	start=$(date +%s)
+	b stop -t 1 c2
+	[ $(($(date +%s) - start)) -le 3 ]
+	[ "$(b inspect -f '{{.State.ExitCode}}' c2)" = 137 ]
+	run b rm "$id"
+	[ "$status" -eq 0 ]
+	b run -d --name c3 bb sleep 100 >/dev/null
+	run b rm c3
+	[ "$status" -eq 125 ]
+	b stop -t 0 c3
+	b create bb true >/dev/null
+	run b container prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Deleted Containers:"* ]]
+	[ -z "$(b ps -aq)" ]
+	host_clean
+}
+
+@test "logs rotate at --log-opt max-size, one old file kept, logs reads both" {
+	id=$(b run -d --log-opt max-size=20k bb sh -c 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done')
+	echo "$id" >>"$T/ids"
+	[ "$(b wait "$id")" = 0 ]
+	log=$ROOT/containers/$id/$id-json.log
+	[ "$(stat -c %s "$log.1")" -le 20480 ]
+	[ "$(stat -c %s "$log")" -le 20480 ]
+	[ ! -e "$log.2" ]
+	[ "$(b logs "$id" | tail -1)" = "line 1999" ]
+	# the lines logs prints are consecutive: nothing lost within the kept files
+	first=$(b logs "$id" | head -1 | cut -d' ' -f2)
+	[ "$(b logs "$id" | wc -l)" -eq $((2000 - first)) ]
+	b rm "$id"
+	host_clean
+}
+
+@test "20 run -d at once: 20 containers, unique names, all running, then removed" {
+	for i in $(seq 20); do
+		b run -d bb sleep 60 >>"$T/par.ids" &
+	done
+	wait
+	[ "$(sort -u "$T/par.ids" | wc -l)" -eq 20 ]
+	cat "$T/par.ids" >>"$T/ids"
+	[ "$(b ps -q | wc -l)" -eq 20 ]
+	[ "$(b ps --format '{{.Names}}' | sort -u | wc -l)" -eq 20 ]
+	b rm -f $(cat "$T/par.ids") >/dev/null
+	host_clean
+}
+
+@test "rm -f during start: nothing runs on, nothing is left" {
+	for i in $(seq 15); do
+		id=$(b create bb sleep 100)
+		echo "$id" >>"$T/ids"
+		b start "$id" >/dev/null 2>&1 &
+		sleep "0.0$((RANDOM % 5))"
+		b rm -f "$id" >/dev/null
+		wait
+	done
+	! pgrep -f "^sleep 100$"
+	host_clean
+}
+
+# CVE-2019-5736: keep an O_PATH fd of /proc/PID/exe of a process that runs
+# berth's code next to a container, and reopen it for writing once the
+# process is gone.  Prints "written" when the attack works.
+exe_attack() { # PID WAIT_CMD...
+	local pid=$1
+	shift
+	python3 -c '
+import os, sys, subprocess
+fd = os.open("/proc/%s/exe" % sys.argv[1], os.O_PATH)
+subprocess.run(sys.argv[2:])
+try:
+    w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_APPEND)
+    os.write(w, b"\0")
+    print("written")
+except OSError as e:
+    print("refused:", e.strerror)
+' "$pid" "$@"
+}
+
+@test "the monitor and a foreground run execute from a sealed copy of their binary (CVE-2019-5736)" {
+	# the attack works against a process run from a plain binary
+	cp "$(command -v sleep)" "$T/plain"
+	"$T/plain" 1 &
+	run exe_attack $! sleep 1.5
+	[ "$output" = written ]
+	sum_m=$(sha256sum <"$(dirname "$BERTH_BIN")/berth-monitor")
+	sum_b=$(sha256sum <"$BERTH_BIN")
+	id=$(b run -d bb sleep 60)
+	echo "$id" >>"$T/ids"
+	run exe_attack "$(monitors)" "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f "$id"
+	[[ "${lines[-1]}" == refused:* ]]
+	b run --rm bb sleep 1 &
+	sleep 0.5
+	run exe_attack $! sleep 1.5
+	[[ "${lines[-1]}" == refused:* ]]
+	[ "$(sha256sum <"$(dirname "$BERTH_BIN")/berth-monitor")" = "$sum_m" ]
+	[ "$(sha256sum <"$BERTH_BIN")" = "$sum_b" ]
+	host_clean
+}
+
+@test "rmi refuses an image a container uses, unless -f" {
+	b tag bb bb2
+	b create --name user bb2 true >/dev/null
+	run b rmi "$(b images -q bb2 | head -1)"
+	[ "$status" -eq 125 ]
+	b rm user
+	b rmi bb2
+}
+
+@test "the monitor's resident memory" {
+	id=$(b run -d bb sleep 30)
+	echo "$id" >>"$T/ids"
+	m=$(monitors)
+	[ -n "$m" ]
+	rss=$(ps -o rss= -p "$m")
+	pss=$(awk '/^Pss:/ {print $2}' /proc/"$m"/smaps_rollup)
+	echo "# monitor RSS ${rss} kB, PSS ${pss} kB" >&3
+	[ "$(cat /proc/"$m"/comm)" = berth-monitor ]
+	# Podman's conmon is ~2 MB here; the target is at most half of that
+	[ "$rss" -lt 1024 ]
+	b rm -f "$id"
+	host_clean
+}
+
+@test "50 run --rm cycles leave no mount, cgroup, directory, state, monitor or fd" {
+	fds_before=$(ls /proc/self/fd | wc -l)
+	for i in $(seq 50); do
+		b run --rm bb true || return 1
+	done
+	for i in $(seq 5); do
+		b run -d --rm bb true >>"$T/ids" || return 1
+	done
+	sleep 0.5
+	host_clean
+	[ -z "$(ls -A "$ROOT/containers")" ]
+	[ -z "$(ls -A "$ROOT/volumes" 2>/dev/null)" ]
+	[ "$(ls /proc/self/fd | wc -l)" -eq "$fds_before" ]
+}
+
+@test "crash: kill -9 of run -d at random points, then ps -a and rm -f leave the host clean" {
+	for i in $(seq 20); do
+		b run -d bb sleep 100 >/dev/null 2>&1 &
+		p=$!
+		sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	# kill -9 of a monitor and of a foreground run too
+	id=$(b run -d bb sleep 100)
+	kill -9 "$(monitors | head -1)"
+	b run bb sleep 100 &
+	p=$!
+	sleep 0.5
+	kill -9 "$p"
+	wait "$p" 2>/dev/null || true
+	run b ps -a
+	[ "$status" -eq 0 ]
+	b ps -a --no-trunc -q >>"$T/ids"
+	b rm -f $(b ps -aq)
+	for i in $(seq 30); do
+		pgrep -f "^sleep 100$" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -f "^sleep 100$"
+	host_clean
+}

@@ -222,6 +222,32 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "--init: berth-init is PID 1, reaps an orphan, passes the exit status on" {
+	# Without --init the command is PID 1 itself.
+	run b run --rm bb sh -c 'echo $$'
+	[ "$status" -eq 0 ] && [ "$output" = 1 ]
+	run b run --rm --init bb sh -c 'sleep 0.2 & echo $$; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" != 1 ]
+	run b run --rm --init bb cat /proc/1/cmdline
+	[[ "$output" == /sbin/berth-init* ]]
+}
+
+@test "named volume: copied up from the image when empty, kept after rm, refused to rm while in use" {
+	b run --rm -v data:/etc bb sh -c 'ls /etc; echo added >/etc/new'
+	[ -f "$ROOT/volumes/data/_data/passwd" ]
+	[ "$(cat "$ROOT/volumes/data/_data/new")" = added ]
+	# Not empty any more: no second copy-up over what the container wrote.
+	run b run --rm -v data:/etc bb cat /etc/new
+	[ "$output" = added ]
+	id=$(b run -d -v data:/data bb sleep 30)
+	run b volume rm data
+	[ "$status" -ne 0 ]
+	b rm -f "$id" >/dev/null
+	b volume rm data
+	[ ! -e "$ROOT/volumes/data" ]
+}
+
 @test "restart on-failure:2 restarts twice and counts it" {
 	id=$(b run -d --restart on-failure:2 bb sh -c 'echo run; exit 4')
 	echo "$id" >>"$T/ids"

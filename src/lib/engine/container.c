@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "engine/engine_error.h"
+#include "engine/volumes.h"
 #include "engine/signal_names.h"
 #include "engine/spec.h"
 #include "util.h"
@@ -57,7 +58,8 @@ berth_engine_open (const char *root, const char *runroot, struct berth_image_sto
       e->root = abs_root;
       e->runroot = abs_run;
     }
-  if (berth_store_open (e->root, &e->store, err) < 0)
+  if (berth_store_open (e->root, &e->store, err) < 0
+      || berth_volume_store_open (e->root, &e->volumes, err) < 0)
     {
       berth_engine_close (e);
       return berth_error_ret (err);
@@ -79,6 +81,7 @@ berth_engine_close (struct berth_engine *e)
   if (e == NULL)
     return;
   berth_store_close (e->store);
+  berth_volume_store_close (e->volumes);
   berth_context_free (e->ctx);
   free (e->root);
   free (e->runroot);

@@ -34,11 +34,14 @@
 /* Docker's default for --log-opt max-size.  */
 #define BERTH_LOG_DEFAULT_MAX_SIZE (10 * 1024 * 1024)
 
+struct berth_volume_store;
+
 struct berth_engine
 {
   char *root;
   char *runroot;
   struct berth_store *store;
+  struct berth_volume_store *volumes; /* named volumes under root */
   struct berth_image_store *images; /* not owned */
   berth_context *ctx;               /* libberth, state under runroot */
   struct berth_runtime rt;          /* the same root, for pause/resume/pids */

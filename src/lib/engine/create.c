@@ -18,6 +18,7 @@
 #include "engine/engine_error.h"
 #include "engine/signal_names.h"
 #include "engine/spec.h"
+#include "engine/volumes.h"
 #include "util.h"
 
 static json_t *
@@ -29,26 +30,19 @@ strv_json (char *const *v)
   return a;
 }
 
-static int
-volume_resolver (const char *name, char **path, void *ctx, berth_error_t *err)
+/* --init's binary: beside berth in a build tree (where berth-monitor is
+ * looked for too), else where meson installs it.  */
+static char *
+init_binary (void)
 {
-  struct berth_engine *e = ctx;
-  char anon[65];
+  const char *dir = getenv (BERTH_EXE_DIR_ENV);
+  char *path = NULL;
 
-  if (name == NULL)
-    {
-      unsigned char b[32];
-      if (getrandom (b, sizeof (b), 0) != sizeof (b))
-        return berth_error (err, errno, "volume name");
-      for (int i = 0; i < 32; i++)
-        snprintf (anon + 2 * i, 3, "%02x", b[i]);
-      name = anon;
-    }
-  if (asprintf (path, "%s/volumes/%s/_data", e->root, name) < 0)
-    return berth_error (err, ENOMEM, "volume");
-  return berth_mkdir_p (*path, 0755, err);
+  if (dir && asprintf (&path, "%s/berth-init", dir) >= 0 && access (path, X_OK) == 0)
+    return path;
+  free (path);
+  return strdup (BERTH_LIBEXECDIR "/berth-init");
 }
-
 static json_t *
 key_values (const struct berth_key_value_list *l)
 {
@@ -231,7 +225,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
   struct berth_engine_mount *mounts = NULL;
   size_t n_mounts = 0;
   cleanup_free char *name = NULL, *dir = NULL, *rootfs = NULL, *upper = NULL, *work = NULL;
-  cleanup_free char *spec = NULL, *cfg_text = NULL, *spec_path = NULL;
+  cleanup_free char *spec = NULL, *cfg_text = NULL, *spec_path = NULL, *init_path = NULL;
   cleanup_close int lock = -1;
   json_t *rec = NULL;
   bool mounted = false;
@@ -244,8 +238,6 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
         return berth_engine_error (err, EINVAL, "network %s not found (only none and host for now)",
                                    req->network_name);
     }
-  if (req->init)
-    return berth_engine_error (err, EINVAL, "--init is not supported yet");
   if (berth_image_get (e->images, req->image, &img, err) < 0)
     return berth_error_ret (err);
   {
@@ -276,7 +268,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       berth_error (err, errno, "create the container's directories");
       goto fail;
     }
-  if (berth_engine_resolve_mounts (req, volume_resolver, e, &mounts, &n_mounts, err) < 0)
+  if (berth_engine_resolve_mounts (req, berth_volume_resolve, e->volumes, &mounts, &n_mounts, err) < 0)
     goto fail;
   /* The rootfs is mounted while the spec is built: -u NAME is looked up in
    * the image's /etc/passwd.  */
@@ -284,6 +276,14 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       < 0)
     goto fail;
   mounted = true;
+  /* An empty volume mounted where the image has content gets it first.  */
+  if (berth_volume_copy_up_mounts (e->volumes, req, mounts, n_mounts, rootfs, err) < 0)
+    goto fail;
+  if (req->init && (init_path = init_binary ()) == NULL)
+    {
+      berth_error (err, ENOMEM, "--init");
+      goto fail;
+    }
   {
     struct berth_run_request r2 = *req;
     struct berth_spec_params p = {
@@ -294,6 +294,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       .mounts = mounts,
       .n_mounts = n_mounts,
       .swap_unsupported = swap_unsupported (),
+      .init_path = init_path,
     };
     if (r2.network == BERTH_NETWORK_DEFAULT)
       r2.network = BERTH_NETWORK_NONE;

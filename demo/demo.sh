@@ -1,13 +1,22 @@
 #!/bin/bash
 # The seed's first steps, done by berth-runtime: a root filesystem of its own
 # (busybox), its own mount, PID, UTS, IPC and network namespaces, /proc fresh,
-# and nothing left on the host afterwards.
+# and nothing left on the host afterwards.  Then the same with the engine:
+# an image from host programs, one `berth run` with limits and a volume,
+# exec, logs, stop and rm.  (The bridge network comes with its own issue.)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rt=$top/build/berth-runtime
 work=$(mktemp -d /tmp/berth-demo.XXXXXX)
 root=$work/state
-trap '"$rt" --root "$root" delete --force berth-demo >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+b() { "$top/build/berth" --root "$work/store" --runroot "$work/run" "$@"; }
+cleanup() {
+	"$rt" --root "$root" delete --force berth-demo >/dev/null 2>&1 || true
+	b rm -f web >/dev/null 2>&1 || true
+	awk -v t="$work/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -37,4 +46,33 @@ sleep 0.2
 "$rt" --root "$root" state berth-demo | jq -c '{id, status}'
 "$rt" --root "$root" delete berth-demo
 "$rt" --root "$root" list
+
+step "the engine: berth image from-host (host programs and exactly their shared libraries)"
+b image from-host walkthrough
+b images
+
+step "berth run -d --name web -m 64m --cpus 0.2 -v $work/data1:/data walkthrough ..."
+mkdir -p "$work/data1"
+echo "written on the host" >"$work/data1/hello"
+b run -d --name web -m 64m --cpus 0.2 -v "$work/data1:/data" walkthrough \
+  sh -c 'cat /data/hello; echo "written in the container" >/data/reply; while :; do sleep 1; done'
+b ps
+
+step "its limits, read inside it (the seed's cfs_quota_us=20000 and a 64 MiB memory limit)"
+b exec web sh -c 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max;
+  cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+
+step "berth exec web ps (the walkthrough's nsenter)"
+b exec web ps
+
+step "berth logs web, and the volume seen from the host"
+sleep 0.3
+b logs web
+cat "$work/data1/reply"
+
+step "berth stop and rm: nothing left"
+b stop -t 1 web
+b rm web
+b ps -a
+echo "host mounts left under the demo's store: $(grep -c "$work/store" /proc/self/mountinfo || true)"
 echo "demo done"

@@ -32,6 +32,9 @@ teardown_file() {
 	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	# The engine's parent cgroup, shared by all its containers as Docker's
+	# /docker is: gone with the last of them (rmdir fails while one is left).
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 
 teardown() {

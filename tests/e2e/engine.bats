@@ -484,7 +484,8 @@ except OSError as e:
 	sleep 0.5
 	host_clean
 	[ -z "$(ls -A "$ROOT/containers")" ]
-	[ -z "$(ls -A "$ROOT/volumes" 2>/dev/null)" ]
+	# (volumes/.lock is the volume store's own lock file, there for good.)
+	[ -z "$(ls -A "$ROOT/volumes" 2>/dev/null | grep -vx .lock)" ]
 	[ "$(ls /proc/self/fd | wc -l)" -eq "$fds_before" ]
 }
 

@@ -81,6 +81,7 @@ int cmd_top (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_port (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_exec (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_stats (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_container (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 #endif

@@ -24,7 +24,7 @@ static const struct
   { "inspect", cmd_inspect }, { "logs", cmd_logs },     { "wait", cmd_wait },   { "top", cmd_top },
   { "port", cmd_port },       { "exec", cmd_exec },     { "pause", cmd_pause },
   { "unpause", cmd_unpause }, { "rename", cmd_rename }, { "container", cmd_container },
-  { "attach", cmd_attach },   { "monitor", cmd_monitor },
+  { "attach", cmd_attach },   { "monitor", cmd_monitor }, { "stats", cmd_stats },
   { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
   { "commit", cmd_commit },
 };
@@ -47,7 +47,7 @@ usage (FILE *out)
            "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
            "Container commands:\n"
            "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
-           "  port, exec, attach, pause, unpause, rename, container prune\n\n"
+           "  port, exec, attach, stats, pause, unpause, rename, container prune\n\n"
            "Volumes and container files:\n"
            "  volume      create, ls, inspect, rm, prune\n"
            "  cp          CONTAINER:SRC DEST | SRC CONTAINER:DEST\n"

@@ -367,6 +367,44 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "stats: MEM LIMIT from -m, CPU % of a busy loop, --no-stream prints one table, --format" {
+	b run -d -m 64m --name st1 bb sh -c 'while :; do :; done' >/dev/null
+	b run -d --name st2 bb sleep 60 >/dev/null
+	run b stats --no-stream st1
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == "CONTAINER ID   NAME   CPU %"*"MEM USAGE / LIMIT"*"MEM %"*"NET I/O"*"BLOCK I/O"*"PIDS" ]]
+	[[ ${lines[1]} == *" st1 "*" / 64MiB "* ]]
+	cpu=$(echo "${lines[1]}" | awk '{print $3}')
+	awk -v c="${cpu%\%}" 'BEGIN { exit !(c > 0) }'
+	# no names: every running container, one row each
+	run b stats --no-stream
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	run b stats --no-stream --format '{{.Name}}:{{.MemUsage}}:{{.PIDs}}' st1
+	[ "$status" -eq 0 ]
+	[[ $output == st1:*" / 64MiB:1" ]]
+	# streaming on a terminal: cleared and redrawn once a second
+	run timeout 3.5 script -qc "$BERTH_BIN --root $ROOT --runroot $RUNROOT stats st1" /dev/null
+	[ "$(grep -c 'CONTAINER ID' <<<"$output")" -ge 2 ]
+	[[ $output == *$'\e[2J'* ]]
+	run b stats --no-stream nosuch
+	[ "$status" -eq 125 ]
+}
+
+@test "stats on the pure cgroup v2 view: CPU % of a busy loop" {
+	local V="$BATS_TEST_DIRNAME/../tools/pure-v2-view"
+	export BERTH_V2_RUNTIME=$BERTH_BIN
+	"$V" --root "$ROOT" --runroot "$RUNROOT" run -d --name st3 bb sh -c 'while :; do :; done' >/dev/null
+	run "$V" --root "$ROOT" --runroot "$RUNROOT" stats --no-stream --format '{{.Name}} {{.CPUPerc}}' st3
+	"$V" --root "$ROOT" --runroot "$RUNROOT" rm -f st3 >/dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "st3 "* ]]
+	awk -v c="${output#st3 }" 'BEGIN { sub(/%/, "", c); exit !(c > 0) }'
+}
+
 @test "logs rotate at --log-opt max-size, one old file kept, logs reads both" {
 	id=$(b run -d --log-opt max-size=20k bb sh -c 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done')
 	echo "$id" >>"$T/ids"

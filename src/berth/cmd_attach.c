@@ -1,6 +1,8 @@
-/* attach: the terminal of a running -t container, through its monitor's
- * attach socket; the detach keys (ctrl-p ctrl-q, or --detach-keys) leave
- * it running.  */
+/* attach: the terminal of a running -t container, or the live stdout and
+ * stderr of one without (and its stdin when it was started with -i),
+ * through its monitor's attach socket; the detach keys (ctrl-p ctrl-q, or
+ * --detach-keys) leave it running.  Ends with the container, with its exit
+ * status.  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +49,51 @@ parse_detach_keys (const char *spec, char *out, size_t *n)
   return *n ? 0 : -1;
 }
 
+/* The output of a container without a terminal comes in frames (monitor.c:
+ * an 8-byte header with the stream and the length, then the data): pass
+ * each to our stdout or stderr.  Returns -1 when a write fails.  */
+struct demux
+{
+  unsigned char head[8];
+  size_t have; /* bytes of head[] read */
+  size_t left; /* data bytes of the current frame still to come */
+  int fd;      /* where they go */
+};
+
+static int
+demux_feed (struct demux *d, const char *buf, size_t len)
+{
+  while (len > 0)
+    {
+      if (d->left == 0)
+        {
+          size_t take = sizeof (d->head) - d->have;
+          if (take > len)
+            take = len;
+          memcpy (d->head + d->have, buf, take);
+          d->have += take;
+          buf += take;
+          len -= take;
+          if (d->have < sizeof (d->head))
+            return 0;
+          d->have = 0;
+          d->fd = d->head[0] == 2 ? STDERR_FILENO : STDOUT_FILENO;
+          d->left = (size_t)d->head[4] << 24 | (size_t)d->head[5] << 16 | (size_t)d->head[6] << 8
+                    | (size_t)d->head[7];
+          continue;
+        }
+      {
+        size_t take = d->left < len ? d->left : len;
+        if (berth_write_all (d->fd, buf, take) < 0)
+          return -1;
+        d->left -= take;
+        buf += take;
+        len -= take;
+      }
+    }
+  return 0;
+}
+
 int
 cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
@@ -66,7 +113,8 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   struct termios saved;
   json_t *rec = NULL;
-  bool running, tty;
+  bool running, tty, open_stdin;
+  struct demux demux = { 0 };
   int c, status = 0;
 
   while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1)
@@ -91,17 +139,16 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
     return BERTH_EXIT_ERROR;
   running = json_is_true (json_object_get (json_object_get (rec, "State"), "Running"));
   tty = json_is_true (json_object_get (json_object_get (rec, "Config"), "Tty"));
+  open_stdin = json_is_true (json_object_get (json_object_get (rec, "Config"), "OpenStdin"));
   json_decref (rec);
   if (!running)
     {
       berth_error (err, 0, "cannot attach to a stopped container, start it first");
       return BERTH_EXIT_ERROR;
     }
-  if (!tty)
-    {
-      berth_error (err, 0, "attach: only containers with a terminal (-t) for now");
-      return BERTH_EXIT_ERROR;
-    }
+  /* Without -i the container has no stdin to take ours.  */
+  if (!open_stdin)
+    no_stdin = true;
   dir = berth_store_container_dir (e->store, id);
   dfd = dir ? open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -111,7 +158,7 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
       berth_error (err, errno, "attach to %s", id);
       return BERTH_EXIT_ERROR;
     }
-  if (!no_stdin && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
+  if (tty && !no_stdin && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
     {
       struct termios t = saved;
       cfmakeraw (&t);
@@ -136,7 +183,10 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
           got = read (sock, buf, sizeof (buf));
           if (got <= 0)
             break; /* the container ended */
-          berth_write_all (STDOUT_FILENO, buf, (size_t)got);
+          if (tty)
+            berth_write_all (STDOUT_FILENO, buf, (size_t)got);
+          else if (demux_feed (&demux, buf, (size_t)got) < 0)
+            break;
         }
       if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
         {

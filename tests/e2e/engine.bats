@@ -323,6 +323,29 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "attach to a container without -t: live stdout and stderr apart, the container's exit status" {
+	b run -d --name na1 bb sh -c 'sleep 1; for i in 0 1 2; do echo out$i; echo err$i >&2; sleep 0.2; done; exit 4' >/dev/null
+	run --separate-stderr b attach na1 </dev/null
+	[ "$status" -eq 4 ]
+	[ "$output" = "$(printf 'out0\nout1\nout2')" ]
+	[ "$stderr" = "$(printf 'err0\nerr1\nerr2')" ]
+	run b attach na1
+	[ "$status" -eq 125 ]
+}
+
+@test "attach to a -di container without -t: stdin forwarded, detach keys, attach again, exit status" {
+	b run -di --name na2 bb sh -c 'while read x; do [ "$x" = quit ] && exit 3; echo got $x; done' >/dev/null
+	# the detach keys leave it running
+	run b attach na2 < <(printf 'one\n'; sleep 0.5; printf '\020\021')
+	[ "$status" -eq 0 ]
+	[[ $output == *"got one"* ]]
+	[ "$(b inspect -f '{{.State.Running}}' na2)" = true ]
+	run b attach na2 < <(printf 'two\n'; sleep 0.5; printf 'quit\n'; sleep 5)
+	[ "$status" -eq 3 ]
+	[[ $output == *"got two"* ]]
+	[ "$(b inspect -f '{{.State.ExitCode}}' na2)" = 3 ]
+}
+
 @test "stop -t, kill -s, pause/unpause, top, wait, restart, port, container prune" {
 	id=$(b run -d --name c1 bb sleep 100)
 	echo "$id" >>"$T/ids"

@@ -118,20 +118,38 @@ log_write (struct log_file *l, const char *stream, const char *data, size_t len)
 
 /* Append what fd has to the stream's buffer and log every whole line (and a
  * full buffer as a partial line).  Returns 0 at EOF, 1 when more may come.  */
-/* Clients of `berth attach` on a -t container's terminal.  */
+/* Clients of `berth attach`: on a -t container's terminal, or on the
+ * output (and, with -i, the stdin pipe) of one without a terminal.  */
 #define MAX_ATTACH 8
 struct attach
 {
   int listen_fd; /* -1: none */
-  int master;    /* the pty's master: clients' input goes there */
+  int master;    /* where clients' input goes: the pty's master or the stdin
+                    pipe; -1: input is dropped */
+  /* No terminal: stdout and stderr are separate, so each chunk goes out
+   * behind an 8-byte header as Docker's attach stream has it: the stream
+   * (1 stdout, 2 stderr), three zero bytes, the length (32-bit big
+   * endian).  */
+  bool framed;
   int clients[MAX_ATTACH];
 };
 
 static void
-attach_send (struct attach *a, const char *data, size_t len)
+attach_send (struct attach *a, int stream, const char *data, size_t len)
 {
+  unsigned char head[8] = { (unsigned char)stream,
+                            0,
+                            0,
+                            0,
+                            (unsigned char)(len >> 24),
+                            (unsigned char)(len >> 16),
+                            (unsigned char)(len >> 8),
+                            (unsigned char)len };
+
   for (int i = 0; a && i < MAX_ATTACH; i++)
-    if (a->clients[i] >= 0 && berth_write_all (a->clients[i], data, len) < 0)
+    if (a->clients[i] >= 0
+        && ((a->framed && berth_write_all (a->clients[i], head, sizeof (head)) < 0)
+            || berth_write_all (a->clients[i], data, len) < 0))
       {
         /* A client that cannot keep up is dropped, the container is not
          * held back.  */
@@ -155,7 +173,7 @@ log_pump (struct log_file *l, struct log_stream *s, struct attach *a)
       s->len = 0;
       return 0;
     }
-  attach_send (a, s->buf + s->len, (size_t)n);
+  attach_send (a, strcmp (s->name, "stderr") == 0 ? 2 : 1, s->buf + s->len, (size_t)n);
   /* A reader that went away (`run ... | head -1`) stops the echo, not the
    * container or its log.  */
   if (s->echo_fd >= 0 && berth_write_all (s->echo_fd, s->buf + s->len, (size_t)n) < 0)
@@ -206,7 +224,7 @@ shed_memory (void)
   malloc_trim (0);
 }
 
-/* The attach socket of a -t container: ROOT/containers/<id>/attach.sock,
+/* The attach socket of a detached container: ROOT/containers/<id>/attach.sock,
  * bound through /proc/self/fd so that no sun_path limit applies to the
  * store's path; root only (0600).  -1 when it cannot be made: the container
  * runs on without attach.  */
@@ -516,7 +534,8 @@ log_until_exit (struct log_file *l, struct log_stream *streams, size_t n, int pi
               {
                 char buf[4096];
                 ssize_t got = read (a->clients[i], buf, sizeof (buf));
-                if (got <= 0 || berth_write_all (a->master, buf, (size_t)got) < 0)
+                if (got <= 0
+                    || (a->master >= 0 && berth_write_all (a->master, buf, (size_t)got) < 0))
                   {
                     close (a->clients[i]);
                     a->clients[i] = -1;
@@ -622,7 +641,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
       struct berth_create_params cp = { .id = id, .spec_json = spec };
       struct log_stream streams[2] = { { .name = "stdout", .fd = -1, .echo_fd = -1 },
                                        { .name = "stderr", .fd = -1, .echo_fd = -1 } };
-      int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, stdio[3];
+      int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, in[2] = { -1, -1 }, stdio[3];
       struct ended end = { 0 };
       int r;
 
@@ -657,6 +676,21 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
               goto fail_ended;
             }
           stdio[0] = foreground && interactive ? STDIN_FILENO : devnull;
+          /* Detached with -i and no terminal: a pipe we hold the other end
+           * of, for what `attach` clients type.  Non-blocking: a container
+           * that does not read drops the client, it does not stop us.  */
+          if (!foreground && !tty && interactive)
+            {
+              if (pipe2 (in, O_CLOEXEC) < 0)
+                {
+                  berth_error (err, errno, "pipe");
+                  for (int i = 0; i < 2; i++)
+                    close (out[i]), close (errp[i]);
+                  goto fail_ended;
+                }
+              fcntl (in[1], F_SETFL, O_NONBLOCK);
+              stdio[0] = in[0];
+            }
           stdio[1] = tty ? devnull : out[1];
           stdio[2] = tty ? devnull : errp[1];
         }
@@ -666,6 +700,8 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         close (out[1]);
       if (errp[1] >= 0)
         close (errp[1]);
+      if (in[0] >= 0)
+        close (in[0]);
       streams[0].fd = tty ? h.pty_master : out[0];
       streams[1].fd = errp[0];
       if (r < 0)
@@ -673,6 +709,8 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
           for (int i = 0; i < 2; i++)
             if (streams[i].fd >= 0)
               close (streams[i].fd);
+          if (in[1] >= 0)
+            close (in[1]);
           goto fail_ended;
         }
       if (berth_start (e->ctx, id, err) < 0)
@@ -682,6 +720,8 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
           for (int i = 0; i < 2; i++)
             if (streams[i].fd >= 0)
               close (streams[i].fd);
+          if (in[1] >= 0)
+            close (in[1]);
           goto fail_ended;
         }
       {
@@ -738,15 +778,17 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
         }
       else
         {
-          struct attach a = { .listen_fd = -1, .master = h.pty_master };
+          struct attach a
+              = { .listen_fd = -1, .master = tty ? h.pty_master : in[1], .framed = !tty };
           for (int i = 0; i < MAX_ATTACH; i++)
             a.clients[i] = -1;
-          if (tty)
-            a.listen_fd = attach_listen (e, id);
+          a.listen_fd = attach_listen (e, id);
           shed_memory ();
           status = log_until_exit (&log, streams, tty ? 1 : 2, h.pidfd, &a, -1);
           if (a.listen_fd >= 0)
             close (a.listen_fd);
+          if (in[1] >= 0)
+            close (in[1]);
         }
       close (h.pidfd);
 

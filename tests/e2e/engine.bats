@@ -2,9 +2,10 @@
 # berth's containers, end to end (build/berth, not a runtime test): run in
 # the foreground and detached, exit statuses, ps/logs/stop/rm/inspect/exec,
 # limits read back from the cgroup, binds, restart policy, names, a -it
-# session through a pty, the monitor, cleanup after 50 `run --rm` and after
-# `run -d` killed with SIGKILL.  Everything lives under this file's temp
-# dir (store root and runroot); containers are removed after each test.
+# session through a pty, the monitor, stats, attach, cleanup after 200
+# `run --rm` and after 50 `run -d` killed with SIGKILL.  Everything lives
+# under this file's temp dir (store root and runroot); containers are
+# removed after each test.
 
 BERTH_BIN=${BERTH:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/berth}
 bats_require_minimum_version 1.5.0
@@ -534,9 +535,9 @@ except OSError as e:
 	host_clean
 }
 
-@test "50 run --rm cycles leave no mount, cgroup, directory, state, monitor or fd" {
+@test "200 run --rm cycles leave no mount, cgroup, directory, state, monitor or fd" {
 	fds_before=$(ls /proc/self/fd | wc -l)
-	for i in $(seq 50); do
+	for i in $(seq 200); do
 		b run --rm bb true || return 1
 	done
 	for i in $(seq 5); do
@@ -550,8 +551,8 @@ except OSError as e:
 	[ "$(ls /proc/self/fd | wc -l)" -eq "$fds_before" ]
 }
 
-@test "crash: kill -9 of run -d at random points, then ps -a and rm -f leave the host clean" {
-	for i in $(seq 20); do
+@test "crash: kill -9 of run -d at random points (50 rounds), then ps -a and rm -f leave the host clean" {
+	for i in $(seq 50); do
 		b run -d bb sleep 100 >/dev/null 2>&1 &
 		p=$!
 		sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"

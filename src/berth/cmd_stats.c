@@ -172,7 +172,7 @@ binary_size (uint64_t bytes, char *buf, size_t size)
 }
 
 static json_t *
-row_of (const struct sample *prev, const struct sample *cur)
+row_of (const struct sample *prev, const struct sample *cur, bool no_trunc)
 {
   char mem[32], lim[32], rx[32], tx[32], br[32], bw[32], usage[80], net[80], blk[80], cpu[32],
       memp[32], pids[32];
@@ -196,9 +196,11 @@ row_of (const struct sample *prev, const struct sample *cur)
   snprintf (cpu, sizeof (cpu), "%.2f%%", cpu_pct);
   snprintf (memp, sizeof (memp), "%.2f%%", mem_pct);
   snprintf (pids, sizeof (pids), "%llu", (unsigned long long)cur->pids);
-  return json_pack ("{s:s%,s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", cur->id, (size_t)12,
-                    "Container", cur->id, (size_t)12, "Name", cur->name ?: "", "CPUPerc", cpu,
-                    "MemUsage", usage, "MemPerc", memp, "NetIO", net, "BlockIO", blk, "PIDs", pids);
+  return json_pack ("{s:s%,s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", cur->id,
+                    no_trunc ? strlen (cur->id) : (size_t)12, "Container", cur->id,
+                    no_trunc ? strlen (cur->id) : (size_t)12, "Name", cur->name ?: "", "CPUPerc",
+                    cpu, "MemUsage", usage, "MemPerc", memp, "NetIO", net, "BlockIO", blk, "PIDs",
+                    pids);
 }
 
 /* A "table ..." format: the header from the same template, then the rows;
@@ -325,7 +327,8 @@ cmd_stats (struct cli *cli, int argc, char **argv, berth_error_t *err)
           { "format", required_argument, NULL, 'f' }, { "no-trunc", no_argument, NULL, 'T' },
           { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 } };
   struct berth_engine *e;
-  bool stream = true, all = false, table = true, named, tty = isatty (STDOUT_FILENO);
+  bool stream = true, all = false, no_trunc = false, table = true, named,
+       tty = isatty (STDOUT_FILENO);
   const char *format = DEFAULT_FORMAT;
   struct sample *prev = NULL, *cur = NULL;
   size_t n = 0;
@@ -345,9 +348,11 @@ cmd_stats (struct cli *cli, int argc, char **argv, berth_error_t *err)
         format = optarg;
         break;
       case 'T':
+        no_trunc = true;
         break;
       case 'h':
-        printf ("Usage: berth stats [-a] [--no-stream] [--format TEMPLATE] [CONTAINER...]\n");
+        printf ("Usage: berth stats [-a] [--no-stream] [--no-trunc] [--format TEMPLATE] "
+                "[CONTAINER...]\n");
         return 0;
       default:
         return cli_bad_option ("stats", argc, argv, err);
@@ -393,7 +398,7 @@ cmd_stats (struct cli *cli, int argc, char **argv, berth_error_t *err)
       for (size_t i = 0; rows && i < n; i++)
         {
           fill_sample (e, prev[i].id, &cur[i]);
-          rows[i] = row_of (&prev[i], &cur[i]);
+          rows[i] = row_of (&prev[i], &cur[i], no_trunc);
           any_running |= cur[i].running;
         }
       if (rows == NULL)

@@ -409,6 +409,8 @@ cgroup_file() { # PID CONTROLLER FILE
 	run b stats --no-stream --format '{{.Name}}:{{.MemUsage}}:{{.PIDs}}' st1
 	[ "$status" -eq 0 ]
 	[[ $output == st1:*" / 64MiB:1" ]]
+	run b stats --no-stream --no-trunc --format '{{.ID}}' st1
+	[ "$output" = "$(b inspect -f '{{.Id}}' st1)" ]
 	# streaming on a terminal: cleared and redrawn once a second
 	run timeout 3.5 script -qc "$BERTH_BIN --root $ROOT --runroot $RUNROOT stats st1" /dev/null
 	[ "$(grep -c 'CONTAINER ID' <<<"$output")" -ge 2 ]

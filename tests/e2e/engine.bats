@@ -145,6 +145,25 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "run --rm mounts the root overlay volatile (no sync of the upper fs at unmount); a kept container's is not" {
+	run -0 b run --rm bb cat /proc/self/mountinfo
+	echo "$output" | grep ' / / ' | grep -q 'overlay.*volatile'
+	run -0 b run --name kept bb cat /proc/self/mountinfo
+	echo "$output" | grep ' / / ' | grep -q overlay
+	! echo "$output" | grep ' / / ' | grep -q volatile
+	b rm kept >/dev/null
+}
+
+@test "the container's processes are in its cgroup on every hierarchy, cgroup2 included (clone3 into it on hybrid)" {
+	id=$(b run -d bb sleep 3217)
+	echo "$id" >>"$T/ids"
+	pid=$(pgrep -f '^sleep 3217$')
+	[ "$(wc -l </proc/"$pid"/cgroup)" -gt 0 ]
+	run grep -v ":/berth/$id\$" /proc/"$pid"/cgroup
+	[ -z "$output" ] || { echo "not in the container's cgroup: $output"; false; }
+	b rm -f "$id" >/dev/null
+}
+
 @test "-m and --cpus are read back from the container's cgroup" {
 	id=$(b run -d -m 64m --cpus 0.5 bb sleep 30)
 	echo "$id" >>"$T/ids"

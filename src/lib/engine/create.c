@@ -272,7 +272,9 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     goto fail;
   /* The rootfs is mounted while the spec is built: -u NAME is looked up in
    * the image's /etc/passwd.  */
-  if (berth_image_mount_overlay (e->images, img->id, upper, work, rootfs, BERTH_OVERLAY_AUTO, err)
+  if ((req->rm ? berth_image_mount_overlay_volatile (e->images, img->id, upper, work, rootfs, err)
+               : berth_image_mount_overlay (e->images, img->id, upper, work, rootfs,
+                                            BERTH_OVERLAY_AUTO, err))
       < 0)
     goto fail;
   mounted = true;

@@ -78,7 +78,7 @@ set_dir_fd (int fsfd, const char *key, const char *path, berth_error_t *err)
 }
 
 static int
-mount_fd_based (char **lowers, const char *upper, const char *work, const char *target,
+mount_fd_based (char **lowers, const char *upper, const char *work, bool vol, const char *target,
                 berth_error_t *err)
 {
   cleanup_close int fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
@@ -93,6 +93,8 @@ mount_fd_based (char **lowers, const char *upper, const char *work, const char *
       && (set_dir_fd (fsfd, "upperdir", upper, err) < 0
           || set_dir_fd (fsfd, "workdir", work, err) < 0))
     return -1;
+  if (upper && vol && fsconfig (fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+    return fs_error (fsfd, err, "volatile");
   if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return fs_error (fsfd, err, "create");
   mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
@@ -106,9 +108,9 @@ mount_fd_based (char **lowers, const char *upper, const char *work, const char *
 /* "lowerdir=l/A:l/B,upperdir=U,workdir=W", relative to the store root.  */
 static int
 legacy_options (struct berth_image_store *s, char **lowers, const char *upper, const char *work,
-                char **out, berth_error_t *err)
+                bool vol, char **out, berth_error_t *err)
 {
-  size_t cap = 64 + (upper ? strlen (upper) + strlen (work) : 0), len = 0;
+  size_t cap = 80 + (upper ? strlen (upper) + strlen (work) : 0), len = 0;
   long page = sysconf (_SC_PAGESIZE);
   char *o;
 
@@ -125,7 +127,7 @@ legacy_options (struct berth_image_store *s, char **lowers, const char *upper, c
       len += sprintf (o + len, "%sl/%.*s", i ? ":" : "", SHORT_LINK_LEN, hex);
     }
   if (upper)
-    len += sprintf (o + len, ",upperdir=%s,workdir=%s", upper, work);
+    len += sprintf (o + len, ",upperdir=%s,workdir=%s%s", upper, work, vol ? ",volatile" : "");
   if ((long)len >= page)
     {
       free (o);
@@ -138,7 +140,7 @@ legacy_options (struct berth_image_store *s, char **lowers, const char *upper, c
 
 static int
 mount_legacy (struct berth_image_store *s, char **lowers, const char *upper, const char *work,
-              const char *target, berth_error_t *err)
+              bool vol, const char *target, berth_error_t *err)
 {
   cleanup_free char *opts = NULL, *abs_target = realpath (target, NULL);
   cleanup_free char *abs_upper = upper ? realpath (upper, NULL) : NULL;
@@ -148,7 +150,7 @@ mount_legacy (struct berth_image_store *s, char **lowers, const char *upper, con
 
   if (abs_target == NULL || (upper && (abs_upper == NULL || abs_work == NULL)))
     return berth_error (err, errno, "overlay: resolve the target, upper and work directories");
-  if (legacy_options (s, lowers, abs_upper, abs_work, &opts, err) < 0)
+  if (legacy_options (s, lowers, abs_upper, abs_work, vol, &opts, err) < 0)
     return -1;
   pid = fork ();
   if (pid < 0)
@@ -186,10 +188,9 @@ mount_single_ro (const char *lower, const char *target, berth_error_t *err)
   return 0;
 }
 
-int
-berth_image_mount_overlay (struct berth_image_store *s, const char *ref, const char *upper,
-                           const char *work, const char *target, enum berth_overlay_method method,
-                           berth_error_t *err)
+static int
+mount_overlay (struct berth_image_store *s, const char *ref, const char *upper, const char *work,
+               bool vol, const char *target, enum berth_overlay_method method, berth_error_t *err)
 {
   cleanup_strv char **lowers = NULL;
   size_t n;
@@ -207,12 +208,28 @@ berth_image_mount_overlay (struct berth_image_store *s, const char *ref, const c
   if (upper == NULL && n == 1)
     return mount_single_ro (lowers[0], target, err);
   if (method == BERTH_OVERLAY_LEGACY)
-    return mount_legacy (s, lowers, upper, work, target, err);
-  if (mount_fd_based (lowers, upper, work, target, err) == 0)
+    return mount_legacy (s, lowers, upper, work, vol, target, err);
+  if (mount_fd_based (lowers, upper, work, vol, target, err) == 0)
     return 0;
   if (method == BERTH_OVERLAY_FD || ((*err)->status != EINVAL && (*err)->status != ENOSYS))
     return -1;
   /* Kernels before 6.13 refuse an fd for lowerdir+: fall back.  */
   berth_error_release (err);
-  return mount_legacy (s, lowers, upper, work, target, err);
+  return mount_legacy (s, lowers, upper, work, vol, target, err);
+}
+
+int
+berth_image_mount_overlay (struct berth_image_store *s, const char *ref, const char *upper,
+                           const char *work, const char *target, enum berth_overlay_method method,
+                           berth_error_t *err)
+{
+  return mount_overlay (s, ref, upper, work, false, target, method, err);
+}
+
+int
+berth_image_mount_overlay_volatile (struct berth_image_store *s, const char *ref,
+                                    const char *upper, const char *work, const char *target,
+                                    berth_error_t *err)
+{
+  return mount_overlay (s, ref, upper, work, true, target, BERTH_OVERLAY_AUTO, err);
 }

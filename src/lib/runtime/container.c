@@ -336,30 +336,41 @@ drive_init (int sync_fd, pid_t *pid, const struct berth_spec *spec, struct berth
     }
 }
 
-/* On pure cgroup v2 the init is born in its cgroup (clone3 with
+/* On cgroup v2 the init is born in its cgroup (clone3 with
  * CLONE_INTO_CGROUP): no migration, and so no wait for the RCU grace
- * period a migration takes, and its cgroup namespace can come with the
- * clone.  Returns the pid (0 in the child), or -2 when the plain clone must
- * do (no v2 cgroup, namespaces joined in the init, or an older kernel).  */
+ * period a migration takes, and on pure v2 its cgroup namespace can come
+ * with the clone.  On a hybrid layout the v2 cgroup is joined this way too
+ * (a cgroup.procs write there cost 12 ms), and the init joins the v1
+ * hierarchies itself through `tasks`.  Returns the pid (0 in the child), or
+ * -2 when the plain clone must do (no v2 cgroup, namespaces joined in the
+ * init, or an older kernel).  */
 static pid_t
 clone_into_cgroup (struct berth_launch *l, int extra_flags)
 {
   struct clone_args args = { 0 };
   bool wait_cgroup = l->wait_cgroup, cgroupns_after_join = l->cgroupns_after_join;
+  enum berth_cgroup_mode mode;
   cleanup_close int dir_fd = -1;
   pid_t pid;
 
   /* Open for this one call: the child closes its copy as its first step.  */
-  if (l->cgroup == NULL || l->join_in_init
-      || berth_cgroup_mode (l->cgroup) != BERTH_CGROUP_MODE_UNIFIED
+  if (l->cgroup == NULL || l->join_in_init)
+    return -2;
+  mode = berth_cgroup_mode (l->cgroup);
+  if ((mode != BERTH_CGROUP_MODE_UNIFIED && mode != BERTH_CGROUP_MODE_HYBRID)
       || berth_cgroup_open_dir_fd (l->cgroup, &dir_fd, NULL) < 0)
     return -2;
-  /* What the child finds in its copy of l: nothing left to join.  */
-  l->wait_cgroup = false;
-  l->cgroupns_after_join = false;
-  args.flags = (uint64_t) (l->clone_flags | extra_flags
-                           | (cgroupns_after_join ? CLONE_NEWCGROUP : 0))
-               | CLONE_INTO_CGROUP;
+  args.flags = (uint64_t) (l->clone_flags | extra_flags) | CLONE_INTO_CGROUP;
+  if (mode == BERTH_CGROUP_MODE_UNIFIED)
+    {
+      /* What the child finds in its copy of l: nothing left to join.  */
+      l->wait_cgroup = false;
+      l->cgroupns_after_join = false;
+      if (cgroupns_after_join)
+        args.flags |= CLONE_NEWCGROUP;
+    }
+  else
+    l->born_in_v2 = true;
   args.exit_signal = SIGCHLD;
   args.cgroup = (uint64_t)dir_fd;
   pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
@@ -367,6 +378,7 @@ clone_into_cgroup (struct berth_launch *l, int extra_flags)
     return pid;
   l->wait_cgroup = wait_cgroup;
   l->cgroupns_after_join = cgroupns_after_join;
+  l->born_in_v2 = false;
   return -2;
 }
 

@@ -194,7 +194,9 @@ static int
 request_cgroup (struct berth_launch *l, berth_error_t *err)
 {
   /* Joining by ourselves is cheap (no grace period): first choice.  */
-  if (berth_cgroup_enter_self (l->cgroup, NULL) == 0)
+  if ((l->born_in_v2 ? berth_cgroup_enter_self_v1 (l->cgroup, NULL)
+                     : berth_cgroup_enter_self (l->cgroup, NULL))
+      == 0)
     {
       l->wait_cgroup = false;
       if (l->cgroupns_after_join && unshare (CLONE_NEWCGROUP) < 0)

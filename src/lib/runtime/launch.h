@@ -88,6 +88,8 @@ struct berth_launch
   const struct berth_cgroup *cgroup; /* the runtime's, inherited by fork: the init joins
                                         it itself when it can (see enter_self) */
   bool cgroupns_after_join; /* unshare the cgroup namespace once placed in the cgroup */
+  bool born_in_v2;          /* hybrid: cloned into the v2 cgroup, so only the v1
+                               hierarchies are left to join */
 };
 
 /* Wait for our child PID, passing it the signals in FORWARD that we get;

@@ -240,8 +240,8 @@ berth_cgroup_update (const struct berth_cgroup *cg, const struct berth_resources
 int
 berth_cgroup_open_dir_fd (const struct berth_cgroup *cg, int *fd, berth_error_t *err)
 {
-  if (cg->mode != BERTH_CGROUP_MODE_UNIFIED)
-    return berth_error (err, EOPNOTSUPP, "cgroup `%s`: a directory descriptor needs pure cgroup v2",
+  if (!cg->has_v2)
+    return berth_error (err, EOPNOTSUPP, "cgroup `%s`: a directory descriptor needs cgroup v2",
                         cg->path);
   *fd = open (cg->v2.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (*fd < 0)

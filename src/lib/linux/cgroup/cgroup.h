@@ -111,9 +111,14 @@ int berth_cgroup_enter (const struct berth_cgroup *cg, pid_t pid, berth_error_t 
  * the host's cgroupfs (root, not in a new user namespace).  */
 int berth_cgroup_enter_self (const struct berth_cgroup *cg, berth_error_t *err);
 
+/* The same for the v1 hierarchies only: for a process born in its v2
+ * cgroup by clone3 (CLONE_INTO_CGROUP) on a hybrid layout.  */
+int berth_cgroup_enter_self_v1 (const struct berth_cgroup *cg, berth_error_t *err);
+
 /* An O_PATH|O_DIRECTORY|O_CLOEXEC descriptor of the v2 cgroup, for
- * clone3 (CLONE_INTO_CGROUP) (caller closes).  Pure v2 only: elsewhere the
- * v1 hierarchies need berth_cgroup_enter, so this fails with EOPNOTSUPP.  */
+ * clone3 (CLONE_INTO_CGROUP) (caller closes).  Fails with EOPNOTSUPP
+ * without a v2 hierarchy; on a hybrid layout the v1 hierarchies still need
+ * joining (berth_cgroup_enter_self_v1).  */
 int berth_cgroup_open_dir_fd (const struct berth_cgroup *cg, int *fd, berth_error_t *err);
 
 /* Text to keep in the container state (JSON: mode, root, path, which

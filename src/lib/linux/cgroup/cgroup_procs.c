@@ -54,11 +54,19 @@ berth_cgroup_enter (const struct berth_cgroup *cg, pid_t pid, berth_error_t *err
  * processes join this way, as root outside a user namespace.  The v2
  * hierarchy has no such path: cgroup.procs there.  */
 int
-berth_cgroup_enter_self (const struct berth_cgroup *cg, berth_error_t *err)
+berth_cgroup_enter_self_v1 (const struct berth_cgroup *cg, berth_error_t *err)
 {
   for (size_t i = 0; i < cg->n_v1; i++)
     if (cg_write (cg->v1[i].dir, "tasks", "0", err) < 0)
       return berth_error_wrap (err, "join cgroup `%s`", cg->path);
+  return 0;
+}
+
+int
+berth_cgroup_enter_self (const struct berth_cgroup *cg, berth_error_t *err)
+{
+  if (berth_cgroup_enter_self_v1 (cg, err) < 0)
+    return berth_error_ret (err);
   if (cg->has_v2 && cg_write (cg->v2.dir, "cgroup.procs", "0", err) < 0)
     return berth_error_wrap (err, "join cgroup `%s`", cg->path);
   return 0;

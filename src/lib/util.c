@@ -448,6 +448,24 @@ berth_write_pid_file (const char *path, pid_t pid, berth_error_t *err)
   return berth_error (err, EEXIST, "pid file `%s`: no unique temporary name", path);
 }
 
+DIR *
+berth_opendir_at (int dirfd, const char *path)
+{
+  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d;
+
+  if (fd < 0)
+    return NULL;
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+    }
+  return d;
+}
+
 int
 berth_pidfd_open (pid_t pid)
 {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -85,6 +86,10 @@ int berth_close_fds_except (int keep_below, const int *keep, size_t n_keep, unsi
  * moved above the passed range when they are in it, updated in place).
  * Everything else is closed.  FLAGS as for berth_close_fds_except.  */
 int berth_fds_for_container (int n_passed, int *const own[], size_t n_own, unsigned flags);
+
+/* A directory stream of PATH under DIRFD ("." for DIRFD itself), with its
+ * own descriptor; NULL with errno set (nothing left open) on failure.  */
+DIR *berth_opendir_at (int dirfd, const char *path);
 
 /* Close every fd >= from; 0 or -errno.  */
 int berth_close_fds_from (int from);

@@ -560,7 +560,6 @@ berth_store_lookup (struct berth_store *s, const char *ref, char id[BERTH_ID_LEN
   struct dirent *de;
   size_t len = strlen (ref);
   int found = 0;
-  int fd;
 
   if (len == 0)
     return berth_engine_error (err, EINVAL, "empty container name or ID");
@@ -571,14 +570,9 @@ berth_store_lookup (struct berth_store *s, const char *ref, char id[BERTH_ID_LEN
     }
   if (berth_store_valid_name (ref) && name_owner (s, ref, id))
     return 0;
-  fd = openat (s->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
-    {
-      int e = errno;
-      if (fd >= 0)
-        close (fd);
-      return berth_error (err, e, "read `%s`", s->containers_path);
-    }
+  dir = berth_opendir_at (s->containers_fd, ".");
+  if (dir == NULL)
+    return berth_error (err, errno, "read `%s`", s->containers_path);
   while ((de = readdir (dir)))
     {
       if (!is_id (de->d_name) || strncmp (de->d_name, ref, len) != 0
@@ -646,15 +640,10 @@ scan_containers (struct berth_store *s, struct berth_store_entry **out, size_t *
   struct berth_store_entry *entries = NULL;
   size_t n = 0;
   struct dirent *de;
-  int fd = openat (s->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
-    {
-      int e = errno;
-      if (fd >= 0)
-        close (fd);
-      return berth_error (err, e, "read `%s`", s->containers_path);
-    }
+  dir = berth_opendir_at (s->containers_fd, ".");
+  if (dir == NULL)
+    return berth_error (err, errno, "read `%s`", s->containers_path);
   while ((de = readdir (dir)))
     {
       cleanup_close int dead_lock = -1;
@@ -789,20 +778,14 @@ berth_store_repair (struct berth_store *s, berth_error_t *err)
   cleanup_close int store_lock = lock_store (s, err);
   cleanup_dir DIR *dir = NULL;
   struct dirent *de;
-  int fd;
 
   if (store_lock < 0)
     return store_lock;
   if (scan_containers (s, NULL, NULL, err) < 0)
     return berth_error_ret (err);
-  fd = openat (s->names_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
-    {
-      int e = errno;
-      if (fd >= 0)
-        close (fd);
-      return berth_error (err, e, "read `%s/names`", s->root);
-    }
+  dir = berth_opendir_at (s->names_fd, ".");
+  if (dir == NULL)
+    return berth_error (err, errno, "read `%s/names`", s->root);
   while ((de = readdir (dir)))
     {
       char owner[BERTH_ID_LEN + 1];

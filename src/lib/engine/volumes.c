@@ -269,16 +269,11 @@ remove_entry (struct berth_volume_store *s, const char *entry, berth_error_t *er
 static void
 clear_stale (struct berth_volume_store *s)
 {
-  int fd = openat (s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  cleanup_dir DIR *d = berth_opendir_at (s->fd, ".");
   struct dirent *de;
 
   if (d == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return;
-    }
+    return;
   while ((de = readdir (d)) != NULL)
     if (strncmp (de->d_name, TMP_PREFIX, strlen (TMP_PREFIX)) == 0
         || strncmp (de->d_name, TRASH_PREFIX, strlen (TRASH_PREFIX)) == 0)
@@ -392,18 +387,13 @@ int
 berth_volume_list (struct berth_volume_store *s, struct berth_volume ***out, size_t *n,
                    berth_error_t *err)
 {
-  int fd = openat (s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  cleanup_dir DIR *d = berth_opendir_at (s->fd, ".");
   struct berth_volume **list = NULL;
   size_t count = 0;
   struct dirent *de;
 
   if (d == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return berth_error (err, errno, "open `%s`", s->path);
-    }
+    return berth_error (err, errno, "open `%s`", s->path);
   while ((de = readdir (d)) != NULL)
     {
       struct berth_volume *v, **grown;
@@ -590,16 +580,11 @@ berth_volume_name_of_path (struct berth_volume_store *s, const char *path)
 static bool
 dir_is_empty (int dirfd)
 {
-  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  cleanup_dir DIR *d = berth_opendir_at (dirfd, ".");
   struct dirent *de;
 
   if (d == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return false;
-    }
+    return false;
   while ((de = readdir (d)) != NULL)
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
       return false;

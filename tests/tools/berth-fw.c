@@ -1,0 +1,120 @@
+/* Test-only front of the firewall API (src/lib/net/firewall.h), so that the
+ * e2e tests can drive it before and without the engine:
+ *   berth-fw [-t TABLE] setup NAME BRIDGE [-4 SUBNET] [-6 SUBNET] [--internal]
+ *   berth-fw [-t TABLE] teardown NAME
+ *   berth-fw [-t TABLE] check PORT...
+ *   berth-fw [-t TABLE] add NETWORK OWNER PORT...
+ *   berth-fw [-t TABLE] remove OWNER
+ *   berth-fw [-t TABLE] owners
+ * PORT is PROTO,HOST_IP,HOST_PORT,CTR_IP,CTR_PORT (HOST_IP may be empty). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "net/firewall.h"
+
+static int
+parse_port (const char *s, struct berth_fw_port *p)
+{
+  char proto[4], host[46], ctr[46];
+  unsigned hp, cp;
+
+  memset (p, 0, sizeof (*p));
+  if (sscanf (s, "%3[^,],%45[^,],%u,%45[^,],%u", proto, host, &hp, ctr, &cp) != 5)
+    {
+      host[0] = '\0';
+      if (sscanf (s, "%3[^,],,%u,%45[^,],%u", proto, &hp, ctr, &cp) != 4)
+        return -1;
+    }
+  snprintf (p->proto, sizeof (p->proto), "%s", proto);
+  snprintf (p->host_ip, sizeof (p->host_ip), "%s", host);
+  snprintf (p->ctr_ip, sizeof (p->ctr_ip), "%s", ctr);
+  p->host_port = hp;
+  p->ctr_port = cp;
+  return 0;
+}
+
+static int
+usage (void)
+{
+  fprintf (stderr, "usage: berth-fw [-t TABLE] setup|teardown|check|add|remove|owners ...\n");
+  return 2;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct berth_fw_config cfg = { .table = NULL };
+  berth_error_t err = NULL;
+  struct berth_fw_port ports[64];
+  size_t n = 0;
+  int ret = -1, i = 1;
+
+  if (argc > 2 && strcmp (argv[1], "-t") == 0)
+    {
+      cfg.table = argv[2];
+      i = 3;
+    }
+  if (i >= argc)
+    return usage ();
+  const char *cmd = argv[i++];
+  if (strcmp (cmd, "setup") == 0 && argc - i >= 2)
+    {
+      struct berth_fw_net net = { .name = argv[i], .bridge = argv[i + 1] };
+      bool changed = false;
+      for (i += 2; i < argc; i++)
+        if (strcmp (argv[i], "-4") == 0 && i + 1 < argc)
+          net.subnet4 = argv[++i];
+        else if (strcmp (argv[i], "-6") == 0 && i + 1 < argc)
+          net.subnet6 = argv[++i];
+        else if (strcmp (argv[i], "--internal") == 0)
+          net.internal = true;
+        else
+          return usage ();
+      ret = berth_fw_network_setup (&cfg, &net, &changed, &err);
+      if (ret == 0 && changed)
+        printf ("forwarding enabled\n");
+    }
+  else if (strcmp (cmd, "teardown") == 0 && argc - i == 1)
+    ret = berth_fw_network_teardown (&cfg, argv[i], &err);
+  else if ((strcmp (cmd, "check") == 0 && argc - i >= 1)
+           || (strcmp (cmd, "add") == 0 && argc - i >= 2))
+    {
+      int first = strcmp (cmd, "add") == 0 ? i + 2 : i;
+      for (int k = first; k < argc && n < 64; k++)
+        if (parse_port (argv[k], &ports[n++]) < 0)
+          {
+            fprintf (stderr, "berth-fw: bad port `%s`\n", argv[k]);
+            return 2;
+          }
+      if (strcmp (cmd, "check") == 0)
+        ret = berth_fw_ports_check (&cfg, ports, n, &err);
+      else
+        ret = berth_fw_ports_add (&cfg, argv[i], argv[i + 1], ports, n, &err);
+    }
+  else if (strcmp (cmd, "remove") == 0 && argc - i == 1)
+    ret = berth_fw_ports_remove (&cfg, argv[i], &err);
+  else if (strcmp (cmd, "owners") == 0)
+    {
+      char **owners;
+      size_t count;
+      ret = berth_fw_owners (&cfg, &owners, &count, &err);
+      for (size_t k = 0; ret == 0 && k < count; k++)
+        {
+          printf ("%s\n", owners[k]);
+          free (owners[k]);
+        }
+      if (ret == 0)
+        free (owners);
+    }
+  else
+    return usage ();
+  if (ret < 0)
+    {
+      fprintf (stderr, "berth-fw: %s\n", err && err->msg ? err->msg : "failed");
+      berth_error_release (&err);
+      return 1;
+    }
+  return 0;
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tiny TCP/UDP probe for the network e2e tests.
 
-  netprobe.py serve tcp|udp PORT   answer every connection or datagram with
+  netprobe.py serve tcp|udp PORT [ADDR]  answer every connection or datagram with
                                    "from PEER_ADDRESS" (so a test sees the
                                    source address the server saw)
   netprobe.py ask tcp|udp HOST PORT [TIMEOUT]
@@ -11,12 +11,12 @@ import socket
 import sys
 
 
-def serve(proto, port):
+def serve(proto, port, addr="0.0.0.0"):
     fam = socket.AF_INET
     if proto == "tcp":
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", port))
+        s.bind((addr, port))
         s.listen(64)
         while True:
             c, peer = s.accept()
@@ -27,7 +27,7 @@ def serve(proto, port):
             c.close()
     else:
         s = socket.socket(fam, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", port))
+        s.bind((addr, port))
         while True:
             _, peer = s.recvfrom(2048)
             s.sendto(("from %s\n" % peer[0]).encode(), peer)
@@ -53,7 +53,7 @@ def ask(proto, host, port, timeout):
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]))
+        serve(sys.argv[2], int(sys.argv[3]), *sys.argv[4:5])
     else:
         sys.exit(ask(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                      float(sys.argv[5]) if len(sys.argv) > 5 else 2.0))

@@ -37,10 +37,10 @@ struct berth_fw_net
 
 struct berth_fw_port
 {
-  char proto[4];     /* "tcp" or "udp" */
-  char host_ip[46];  /* "" = every host address (IPv4) */
+  char proto[4];    /* "tcp" or "udp" */
+  char host_ip[46]; /* "" = every host address (IPv4) */
   uint16_t host_port;
-  char ctr_ip[46];   /* the container's address on the network */
+  char ctr_ip[46]; /* the container's address on the network */
   uint16_t ctr_port;
 };
 
@@ -54,13 +54,14 @@ int berth_fw_network_setup (const struct berth_fw_config *cfg, const struct bert
 
 /* Remove the network's rules (its ports included).  Removing the last
  * network removes berth's table.  A network without rules is not an error. */
-int berth_fw_network_teardown (const struct berth_fw_config *cfg, const char *name, berth_error_t *err);
+int berth_fw_network_teardown (const struct berth_fw_config *cfg, const char *name,
+                               berth_error_t *err);
 
 /* Fail with one clear line ("host port 8080/tcp is already in use") when a
  * host port cannot be published: another process listens on it, or another
  * berth container publishes it.  Called before the container is made.  */
-int berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_port *ports, size_t n,
-                          berth_error_t *err);
+int berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_port *ports,
+                          size_t n, berth_error_t *err);
 
 /* Publish ports for one owner (a container ID) on a network, in one
  * transaction.  */
@@ -68,10 +69,12 @@ int berth_fw_ports_add (const struct berth_fw_config *cfg, const char *network, 
                         const struct berth_fw_port *ports, size_t n, berth_error_t *err);
 
 /* Remove every rule of one owner.  An owner without rules is not an error. */
-int berth_fw_ports_remove (const struct berth_fw_config *cfg, const char *owner, berth_error_t *err);
+int berth_fw_ports_remove (const struct berth_fw_config *cfg, const char *owner,
+                           berth_error_t *err);
 
 /* The owners that have rules in berth's table (for crash repair): a malloc'd
  * array of malloc'd strings.  */
-int berth_fw_owners (const struct berth_fw_config *cfg, char ***owners, size_t *n, berth_error_t *err);
+int berth_fw_owners (const struct berth_fw_config *cfg, char ***owners, size_t *n,
+                     berth_error_t *err);
 
 #endif

@@ -322,9 +322,12 @@ fw_gen_network_delete (FILE *o, const char *t, const struct fw_state *st, const 
 
   if (e == NULL)
     return;
-  fprintf (o, "delete element inet %s fwd_in { \"%s\" }\n", t, e->bridge);
-  fprintf (o, "delete element inet %s fwd_out { \"%s\" }\n", t, e->bridge);
-  fprintf (o, "delete element inet %s bridges { \"%s\" }\n", t, e->bridge);
+  if (e->seen & FW_IN_FWD_IN)
+    fprintf (o, "delete element inet %s fwd_in { \"%s\" }\n", t, e->bridge);
+  if (e->seen & FW_IN_FWD_OUT)
+    fprintf (o, "delete element inet %s fwd_out { \"%s\" }\n", t, e->bridge);
+  if (e->seen & FW_IN_BRIDGES)
+    fprintf (o, "delete element inet %s bridges { \"%s\" }\n", t, e->bridge);
   if (e->internal)
     fprintf (o, "delete element inet %s internal { \"%s\" }\n", t, e->bridge);
   if (e->subnet4[0])
@@ -519,13 +522,18 @@ read_set (struct fw_state *st, json_t *set, berth_error_t *err)
       }
     if (comment == NULL)
       continue;
-    if (strcmp (name, "fwd_in") == 0 || strcmp (name, "internal") == 0)
+    if (strcmp (name, "fwd_in") == 0 || strcmp (name, "fwd_out") == 0
+        || strcmp (name, "bridges") == 0 || strcmp (name, "internal") == 0)
       {
         if ((n = net_entry (st, comment, err)) == NULL)
           return -1;
         copy_str (n->bridge, sizeof (n->bridge), json_string_value (val));
         if (strcmp (name, "internal") == 0)
           n->internal = true;
+        else
+          n->seen |= strcmp (name, "fwd_in") == 0    ? FW_IN_FWD_IN
+                     : strcmp (name, "fwd_out") == 0 ? FW_IN_FWD_OUT
+                                                     : FW_IN_BRIDGES;
       }
     else if (strcmp (name, "nat4") == 0 || strcmp (name, "nat6") == 0)
       {

@@ -36,6 +36,14 @@ struct fw_net_entry
   char subnet4[64]; /* as listed ("10.1.0.0/16"), "" when none */
   char subnet6[64];
   bool internal;
+  unsigned seen; /* FW_IN_* bits: the elements found, the ones to delete */
+};
+
+enum
+{
+  FW_IN_FWD_IN = 1,
+  FW_IN_FWD_OUT = 2,
+  FW_IN_BRIDGES = 4,
 };
 
 /* A published port as found in the table.  */

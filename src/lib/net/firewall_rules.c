@@ -117,20 +117,20 @@ fw_port_validate (const struct berth_fw_port *p, berth_error_t *err)
   int ctr_family = addr_family (p->ctr_ip);
 
   if (strcmp (p->proto, "tcp") != 0 && strcmp (p->proto, "udp") != 0)
-    return berth_error (err, EINVAL, "port protocol `%.4s` is not tcp or udp", p->proto);
+    return fw_user_error (err, EINVAL, "port protocol `%.4s` is not tcp or udp", p->proto);
   if (p->host_port == 0 || p->ctr_port == 0)
-    return berth_error (err, EINVAL, "port 0 cannot be published");
+    return fw_user_error (err, EINVAL, "port 0 cannot be published");
   if (host_family < 0)
-    return berth_error (err, EINVAL, "host address `%.46s` is not an IP address", p->host_ip);
+    return fw_user_error (err, EINVAL, "host address `%.46s` is not an IP address", p->host_ip);
   if (ctr_family < 0)
-    return berth_error (err, EINVAL, "container address `%.46s` is not an IP address", p->ctr_ip);
+    return fw_user_error (err, EINVAL, "container address `%.46s` is not an IP address", p->ctr_ip);
   if (host_family != ctr_family)
-    return berth_error (err, EINVAL,
-                        "host address `%.46s` and container address `%.46s` differ in family",
-                        p->host_ip[0] ? p->host_ip : "0.0.0.0", p->ctr_ip);
+    return fw_user_error (err, EINVAL,
+                          "host address `%.46s` and container address `%.46s` differ in family",
+                          p->host_ip[0] ? p->host_ip : "0.0.0.0", p->ctr_ip);
   if (strcmp (p->host_ip, "::1") == 0)
-    return berth_error (err, EINVAL,
-                        "ports cannot be published on ::1 (IPv6 loopback is not routable)");
+    return fw_user_error (err, EINVAL,
+                          "ports cannot be published on ::1 (IPv6 loopback is not routable)");
   return 0;
 }
 
@@ -141,17 +141,17 @@ fw_net_validate (const struct berth_fw_net *net, berth_error_t *err)
   int family;
 
   if (!fw_name_valid (net->name, BERTH_FW_NAME_MAX))
-    return berth_error (err, EINVAL, "network name `%s` is not usable in firewall rules",
-                        net->name ? net->name : "");
+    return fw_user_error (err, EINVAL, "network name `%s` is not usable in firewall rules",
+                          net->name ? net->name : "");
   if (!fw_ifname_valid (net->bridge))
-    return berth_error (err, EINVAL, "bridge name `%s` is not valid",
-                        net->bridge ? net->bridge : "");
+    return fw_user_error (err, EINVAL, "bridge name `%s` is not valid",
+                          net->bridge ? net->bridge : "");
   if (net->subnet4
       && (prefix_normalize (net->subnet4, &family, buf, sizeof (buf)) < 0 || family != AF_INET))
-    return berth_error (err, EINVAL, "subnet `%s` is not an IPv4 prefix", net->subnet4);
+    return fw_user_error (err, EINVAL, "subnet `%s` is not an IPv4 prefix", net->subnet4);
   if (net->subnet6
       && (prefix_normalize (net->subnet6, &family, buf, sizeof (buf)) < 0 || family != AF_INET6))
-    return berth_error (err, EINVAL, "subnet `%s` is not an IPv6 prefix", net->subnet6);
+    return fw_user_error (err, EINVAL, "subnet `%s` is not an IPv6 prefix", net->subnet6);
   return 0;
 }
 

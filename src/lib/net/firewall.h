@@ -77,4 +77,10 @@ int berth_fw_ports_remove (const struct berth_fw_config *cfg, const char *owner,
 int berth_fw_owners (const struct berth_fw_config *cfg, char ***owners, size_t *n,
                      berth_error_t *err);
 
+/* Forget the connection tracking entries of an address: the flows from it
+ * and to it (DNATed or not), so that a removed container leaves none behind
+ * and the next container on that address starts clean.  An address without
+ * entries, or a kernel without conntrack, is not an error.  */
+int berth_fw_conntrack_forget (const char *addr, berth_error_t *err);
+
 #endif

@@ -183,6 +183,41 @@ teardown_file() { fw_cleanup; }
 	[ "$output" = "table inet $T" ]
 }
 
+@test "removing an owner's ports forgets their DNATed flows; forget drops an address's flows" {
+	fw_serve "$C2" udp 81 0.0.0.0 c2
+	# a UDP client that keeps its source port
+	run -0 ask "$OTHER" udp "$OTHER_HOST_IP" 18081 2 40000
+	[ "$output" = "from $OTHER_IP" ]
+	# weakened: the rule removed without forgetting the flow, as a bare
+	# nft delete does; the port goes to c2, yet the client still reaches c1
+	H nft delete element inet "$T" dnat4_any "{ udp . 18081 }"
+	H "$FW" -t "$T" add n1 c5 "udp,,18081,$N1.3,81"
+	run -0 ask "$OTHER" udp "$OTHER_HOST_IP" 18081 2 40000
+	[ "$output" = "from $OTHER_IP" ]
+	H "$FW" -t "$T" remove c5
+	H "$FW" -t "$T" add n1 c1 "tcp,,18080,$N1.2,80" "udp,,18081,$N1.2,81"
+	run -0 ask "$OTHER" udp "$OTHER_HOST_IP" 18081 2 40000
+	[ -n "$(H conntrack -L -p udp --reply-src "$N1.2" 2>/dev/null)" ]
+	# berth's removal forgets c1's flows, so the same client reaches c2
+	H "$FW" -t "$T" remove c1
+	[ -z "$(H conntrack -L -p udp --reply-src "$N1.2" 2>/dev/null)" ]
+	H "$FW" -t "$T" add n1 c5 "udp,,18081,$N1.3,81"
+	run -0 ask "$OTHER" udp "$OTHER_HOST_IP" 18081 2 40000
+	[ "$output" = "c2 from $OTHER_IP" ]
+	H "$FW" -t "$T" remove c5
+	H "$FW" -t "$T" add n1 c1 "tcp,,18080,$N1.2,80" "udp,,18081,$N1.2,81"
+	# forget: every flow from or to an address (a container's, on removal)
+	run -0 ask "$C1" tcp "$INET_IP" 8000
+	run -0 ask "$HOST" tcp "$HOST_IP" 18080
+	[ -n "$(H conntrack -L -s "$N1.2" 2>/dev/null)" ]
+	[ -n "$(H conntrack -L --reply-src "$N1.2" 2>/dev/null)" ]
+	run -0 H "$FW" forget "$N1.2"
+	[ -z "$(H conntrack -L -s "$N1.2" 2>/dev/null)" ]
+	[ -z "$(H conntrack -L --reply-src "$N1.2" 2>/dev/null)" ]
+	run -0 H "$FW" forget "$N1.2"
+	run -1 H "$FW" forget "not-an-address"
+}
+
 @test "teardown removes a network's rules and ports; the last one removes the table" {
 	run -0 H "$FW" -t "$T" teardown n2
 	run -0 H "$FW" -t "$T" owners

@@ -31,7 +31,7 @@ H() { ip netns exec "$HOST" "$@"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ask NS PROTO ADDR PORT: the answer of netprobe's server, or failure.
-ask() { in_ns "$1" $PROBE ask "$2" "$3" "$4" "${5:-2}"; }
+ask() { in_ns "$1" $PROBE ask "$2" "$3" "$4" "${5:-2}" ${6:-}; }
 
 # A "container": netns NS on bridge BR with ADDR/24, default route via GW.
 fw_container() {
@@ -68,12 +68,12 @@ fw_bridge() {
 	ip -n "$HOST" link set "$1" up
 }
 
-# Start netprobe's server in NS (PROTO PORT [ADDR]); its PID goes to the
+# Start netprobe's server in NS (PROTO PORT [ADDR [NAME]]); its PID goes to the
 # file's list, which teardown kills.
 fw_serve() {
 	local ns=$1 proto=$2 port=$3
 	in_ns "$ns" setsid sh -c 'echo $$ >>"$0"; exec "$@"' "$BATS_FILE_TMPDIR/pids" \
-		$PROBE serve "$proto" "$port" ${4:-} </dev/null >/dev/null 2>&1 3>&- &
+		$PROBE serve "$proto" "$port" ${4:-} ${5:-} </dev/null >/dev/null 2>&1 3>&- &
 }
 
 # Wait until a TCP server in NS answers on ADDR PORT.

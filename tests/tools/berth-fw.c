@@ -6,6 +6,7 @@
  *   berth-fw [-t TABLE] add NETWORK OWNER PORT...
  *   berth-fw [-t TABLE] remove OWNER
  *   berth-fw [-t TABLE] owners
+ *   berth-fw forget ADDRESS
  * PORT is PROTO,HOST_IP,HOST_PORT,CTR_IP,CTR_PORT (HOST_IP may be empty). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,8 @@ main (int argc, char **argv)
     }
   else if (strcmp (cmd, "remove") == 0 && argc - i == 1)
     ret = berth_fw_ports_remove (&cfg, argv[i], &err);
+  else if (strcmp (cmd, "forget") == 0 && argc - i == 1)
+    ret = berth_fw_conntrack_forget (argv[i], &err);
   else if (strcmp (cmd, "owners") == 0)
     {
       char **owners;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "net/firewall_conntrack.h"
 #include "net/firewall_nft.h"
 #include "net/firewall_rules.h"
 
@@ -252,6 +253,17 @@ berth_fw_ports_remove (const struct berth_fw_config *cfg, const char *owner, ber
     return 0;
   if (batch_apply (&b, &s, err) < 0)
     goto fail;
+  /* The flows the rules DNATed would otherwise keep going to the old
+   * container (a UDP client that never pauses, for ever).  */
+  for (size_t i = 0; i < st.n_ports; i++)
+    {
+      const struct berth_fw_port *p = &st.ports[i].port;
+      struct fw_ct_filter f;
+      if (strcmp (st.ports[i].owner, owner) == 0
+          && fw_ct_filter_init (&f, p->ctr_ip, p->proto, p->ctr_port) == 0
+          && fw_conntrack_delete (&f, NULL, err) < 0)
+        goto fail;
+    }
   return 0;
 
 fail:

@@ -116,6 +116,7 @@ teardown_file() { fw_cleanup; }
 	fw_serve "$HOST" tcp 18090
 	fw_serve "$HOST" udp 18091 127.0.0.1
 	fw_wait_tcp "$HOST" 127.0.0.1 18090
+	fw_wait_udp "$HOST" 18091
 	run -1 H "$FW" -t "$T" check "tcp,,18090,$N1.4,80"
 	[ "$output" = "berth-fw: host port 18090/tcp is already in use" ]
 	run -1 H "$FW" -t "$T" check "udp,,18091,$N1.4,80"
@@ -185,6 +186,7 @@ teardown_file() { fw_cleanup; }
 
 @test "removing an owner's ports forgets their DNATed flows; forget drops an address's flows" {
 	fw_serve "$C2" udp 81 0.0.0.0 c2
+	fw_wait_udp "$C2" 81
 	# a UDP client that keeps its source port
 	run -0 ask "$OTHER" udp "$OTHER_HOST_IP" 18081 2 40000
 	[ "$output" = "from $OTHER_IP" ]

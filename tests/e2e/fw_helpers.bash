@@ -86,6 +86,16 @@ fw_wait_tcp() {
 	return 1
 }
 
+# Wait until NS has a UDP socket bound to PORT.
+fw_wait_udp() {
+	for _ in $(seq 50); do
+		in_ns "$1" ss -Hlun "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "udp server $1 :$2 did not come up" >&2
+	return 1
+}
+
 fw_topology() {
 	ip netns add "$HOST"
 	ip -n "$HOST" link set lo up
@@ -115,7 +125,7 @@ fw_topology() {
 	fw_serve "$CI" tcp 80
 	fw_serve "$INET" tcp 8000
 	fw_wait_tcp "$C1" 127.0.0.1 80 && fw_wait_tcp "$C3" 127.0.0.1 80 &&
-		fw_wait_tcp "$INET" 127.0.0.1 8000
+		fw_wait_tcp "$INET" 127.0.0.1 8000 && fw_wait_udp "$C1" 81
 }
 
 # Remove everything the file made; safe to run twice and after a failed

@@ -7,10 +7,14 @@
  *   berth-fw [-t TABLE] remove OWNER
  *   berth-fw [-t TABLE] owners
  *   berth-fw forget ADDRESS
+ *   berth-fw [-t TABLE] cycle NETWORK COUNT PORT
+ *     (check, add and remove PORT as owner "cycle" COUNT times in this
+ *     process; prints the mean time of one cycle)
  * PORT is PROTO,HOST_IP,HOST_PORT,CTR_IP,CTR_PORT (HOST_IP may be empty). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "net/firewall.h"
@@ -96,6 +100,23 @@ main (int argc, char **argv)
     }
   else if (strcmp (cmd, "remove") == 0 && argc - i == 1)
     ret = berth_fw_ports_remove (&cfg, argv[i], &err);
+  else if (strcmp (cmd, "cycle") == 0 && argc - i == 3)
+    {
+      int count = atoi (argv[i + 1]);
+      struct timespec t0, t1;
+      if (parse_port (argv[i + 2], &ports[0]) < 0 || count <= 0)
+        return usage ();
+      clock_gettime (CLOCK_MONOTONIC, &t0);
+      ret = 0;
+      for (int k = 0; k < count && ret == 0; k++)
+        if ((ret = berth_fw_ports_check (&cfg, ports, 1, &err)) == 0
+            && (ret = berth_fw_ports_add (&cfg, argv[i], "cycle", ports, 1, &err)) == 0)
+          ret = berth_fw_ports_remove (&cfg, "cycle", &err);
+      clock_gettime (CLOCK_MONOTONIC, &t1);
+      if (ret == 0)
+        printf ("%.2f ms per check+add+remove\n",
+                ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / count);
+    }
   else if (strcmp (cmd, "forget") == 0 && argc - i == 1)
     ret = berth_fw_conntrack_forget (argv[i], &err);
   else if (strcmp (cmd, "owners") == 0)

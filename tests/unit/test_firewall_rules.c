@@ -225,9 +225,9 @@ read_data (const char *name)
 }
 
 /* firewall_table.json: `nft -j -a list table inet berth` of a real table:
- * n1 (bfu1, 10.1.0.0/16, fd00:1::/64) with c1 publishing tcp 8080 and
- * udp 192.0.2.1:53, c2 publishing [fd00:1::1]:8443; n2 (bfu2, internal);
- * and one element without a comment, added by hand.  */
+ * n1 (bfu1, 10.1.0.0/16, fd00:1::/64) and n2 (bfu2, internal); its port
+ * maps (c1 publishing tcp 8080 and udp 192.0.2.1:53, c2 [fd00:1::1]:8443)
+ * are ignored by this reader.  */
 static void
 test_parse_table (void **state)
 {
@@ -254,7 +254,36 @@ test_parse_table (void **state)
   assert_string_equal (n2->subnet4, "");
   assert_null (fw_state_net (&st, "n3"));
 
-  /* the element without a comment is not berth's */
+  /* the ports are not read from nft's listing but from the kernel's
+   * elements (firewall_ports_read.c): the same three, as raw keys and data */
+  assert_int_equal (st.n_ports, 0);
+  static const unsigned char any_key[] = { 6, 0, 0, 0, 0x1f, 0x90, 0, 0 };
+  static const unsigned char any_data[] = { 10, 1, 0, 2, 0, 80, 0, 0 };
+  static const unsigned char ip_key[] = { 192, 0, 2, 1, 17, 0, 0, 0, 0, 53, 0, 0 };
+  static const unsigned char ip_data[] = { 10, 1, 0, 2, 0, 53, 0, 0 };
+  static const unsigned char ip6_key[]
+      = { 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 6, 0, 0, 0, 0x20, 0xfb, 0, 0 };
+  static const unsigned char ip6_data[]
+      = { 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0x01, 0xbb, 0, 0 };
+  assert_int_equal (fw_parse_port_elem (&st, "dnat4_any", any_key, sizeof (any_key), any_data,
+                                        sizeof (any_data), "c1 n1", &err),
+                    0);
+  assert_int_equal (fw_parse_port_elem (&st, "dnat4_ip", ip_key, sizeof (ip_key), ip_data,
+                                        sizeof (ip_data), "c1 n1", &err),
+                    0);
+  assert_int_equal (fw_parse_port_elem (&st, "dnat6_ip", ip6_key, sizeof (ip6_key), ip6_data,
+                                        sizeof (ip6_data), "c2 n1", &err),
+                    0);
+  /* not berth's (no comment, or not "OWNER NETWORK"), or truncated: skipped */
+  assert_int_equal (fw_parse_port_elem (&st, "dnat4_any", any_key, sizeof (any_key), any_data,
+                                        sizeof (any_data), "", &err),
+                    0);
+  assert_int_equal (fw_parse_port_elem (&st, "dnat4_any", any_key, sizeof (any_key), any_data,
+                                        sizeof (any_data), "someone", &err),
+                    0);
+  assert_int_equal (fw_parse_port_elem (&st, "dnat4_ip", any_key, sizeof (any_key), any_data,
+                                        sizeof (any_data), "c1 n1", &err),
+                    0);
   assert_int_equal (st.n_ports, 3);
   for (size_t i = 0; i < st.n_ports; i++)
     {
@@ -273,6 +302,7 @@ test_parse_table (void **state)
           assert_string_equal (e->owner, "c1");
           assert_string_equal (e->port.proto, "udp");
           assert_string_equal (e->port.host_ip, "192.0.2.1");
+          assert_int_equal (e->port.ctr_port, 53);
         }
       else
         {
@@ -350,7 +380,7 @@ test_parse_docker (void **state)
 {
   cleanup_free char *json = read_data ("firewall_docker.json");
   berth_error_t err = NULL;
-  struct fw_docker_state ds;
+  struct fw_docker_state ds = { 0 };
   (void)state;
 
   assert_int_equal (fw_parse_docker (json, "berth", &ds, &err), 0);
@@ -358,9 +388,11 @@ test_parse_docker (void **state)
   assert_true (ds.has_docker_user);
   assert_int_equal (ds.n_handles, 1);
   assert_int_equal (ds.handles[0], 3);
+  memset (&ds, 0, sizeof (ds));
   assert_int_equal (fw_parse_docker (json, "other", &ds, &err), 0);
   assert_int_equal (ds.n_handles, 1);
   assert_int_equal (ds.handles[0], 4);
+  memset (&ds, 0, sizeof (ds));
   assert_int_equal (fw_parse_docker ("{\"nftables\": []}", "berth", &ds, &err), 0);
   assert_false (ds.forward_drop);
   assert_false (ds.has_docker_user);

@@ -16,9 +16,9 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cleanup.h"
+#include "net/firewall_nft.h"
 #include "net/firewall_rules.h"
 
 struct tuple
@@ -174,20 +174,13 @@ ct_request (char *buf, uint16_t type, uint16_t flags, int family, uint32_t seq)
   return nlh;
 }
 
-static void
-socket_closep (struct mnl_socket **s)
-{
-  if (*s)
-    mnl_socket_close (*s);
-}
-
 int
 fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_t *err)
 {
-  __attribute__ ((cleanup (socket_closep))) struct mnl_socket *nl = NULL;
+  struct mnl_socket *nl;
   cleanup_free char *buf = malloc (MNL_SOCKET_BUFFER_SIZE);
   struct ct_dump d = { .f = f, .addr_len = f->family == AF_INET6 ? 16 : 4 };
-  uint32_t seq = time (NULL), portid;
+  uint32_t seq = fw_nfnl_seq (), portid;
   ssize_t ret;
   int ok = 0;
 
@@ -195,14 +188,17 @@ fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_
     *deleted = 0;
   if (buf == NULL)
     return berth_error (err, ENOMEM, "conntrack");
-  nl = mnl_socket_open2 (NETLINK_NETFILTER, SOCK_CLOEXEC);
-  if (nl == NULL || mnl_socket_bind (nl, 0, MNL_SOCKET_AUTOPID) < 0)
-    return berth_error (err, errno, "conntrack: netlink socket");
+  if ((nl = fw_nfnl (err)) == NULL)
+    return berth_error_wrap (err, "conntrack");
   portid = mnl_socket_get_portid (nl);
 
   struct nlmsghdr *nlh = ct_request (buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, f->family, seq);
   if (mnl_socket_sendto (nl, nlh, nlh->nlmsg_len) < 0)
-    return berth_error (err, errno, "conntrack: dump");
+    {
+      int e = errno;
+      fw_nfnl_discard ();
+      return berth_error (err, e, "conntrack: dump");
+    }
   while ((ret = mnl_socket_recvfrom (nl, buf, MNL_SOCKET_BUFFER_SIZE)) > 0)
     {
       ok = mnl_cb_run (buf, ret, seq, portid, dump_cb, &d);
@@ -213,6 +209,7 @@ fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_
     {
       int e = d.nomem ? ENOMEM : errno;
       free (d.entries);
+      fw_nfnl_discard ();
       /* no conntrack in this kernel or namespace: nothing to forget */
       if (e == ENOENT || e == EPROTONOSUPPORT || e == EOPNOTSUPP)
         return 0;
@@ -222,7 +219,7 @@ fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_
   for (size_t i = 0; i < d.n; i++)
     {
       struct ct_entry *e = &d.entries[i];
-      nlh = ct_request (buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, f->family, ++seq);
+      nlh = ct_request (buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, f->family, seq = fw_nfnl_seq ());
       mnl_attr_put (nlh, CTA_TUPLE_ORIG | NLA_F_NESTED, e->orig_len, e->orig);
       if (e->has_zone)
         mnl_attr_put_u16 (nlh, CTA_ZONE, e->zone);
@@ -231,6 +228,7 @@ fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_
         {
           int saved = errno;
           free (d.entries);
+          fw_nfnl_discard ();
           return berth_error (err, saved, "conntrack: delete");
         }
       /* gone already (expired meanwhile) is as good as deleted */
@@ -238,6 +236,7 @@ fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_
         {
           int saved = errno;
           free (d.entries);
+          fw_nfnl_discard ();
           return berth_error (err, saved, "conntrack: delete");
         }
       if (deleted)
@@ -264,9 +263,14 @@ berth_fw_conntrack_forget (const char *addr, berth_error_t *err)
 {
   struct fw_ct_filter f;
 
+  int ret;
+
   if (addr == NULL || fw_ct_filter_init (&f, addr, NULL, 0) < 0)
     return fw_user_error (err, EINVAL, "conntrack: `%s` is not an IP address", addr ? addr : "");
-  if (fw_conntrack_delete (&f, NULL, err) < 0)
+  fw_process_lock ();
+  ret = fw_conntrack_delete (&f, NULL, err);
+  fw_process_unlock ();
+  if (ret < 0)
     return berth_error_wrap (err, "forget the connections of %s", addr);
   return 0;
 }

@@ -20,7 +20,8 @@ struct fw_ct_filter
 
 int fw_ct_filter_init (struct fw_ct_filter *f, const char *addr, const char *proto, uint16_t port);
 
-/* Delete the matching entries; *deleted (may be NULL) counts them.  */
+/* Delete the matching entries; *deleted (may be NULL) counts them.  Under
+ * the process lock (firewall_nft.h).  */
 int fw_conntrack_delete (const struct fw_ct_filter *f, size_t *deleted, berth_error_t *err);
 
 #endif

@@ -22,19 +22,27 @@
 
 static const char *const families[] = { "ip", "ip6" };
 
+/* Docker's FORWARD chain and DOCKER-USER, not its whole table: listing is
+ * most of the cost of a call.  */
 static int
 read_docker (struct fw_session *s, const char *family, struct fw_docker_state *ds, bool *present,
              berth_error_t *err)
 {
-  cleanup_free char *json = NULL;
+  cleanup_free char *forward = NULL, *user = NULL;
+  char what[64];
 
+  memset (ds, 0, sizeof (*ds));
   *present = false;
-  if (fw_list (s, family, "filter", &json, err) < 0)
+  snprintf (what, sizeof (what), "chain %s filter FORWARD", family);
+  if (fw_list (s, what, &forward, err) < 0)
     return -1;
-  if (json == NULL)
+  if (forward == NULL)
     return 0;
   *present = true;
-  return fw_parse_docker (json, s->table, ds, err);
+  snprintf (what, sizeof (what), "chain %s filter DOCKER-USER", family);
+  if (fw_parse_docker (forward, s->table, ds, err) < 0 || fw_list (s, what, &user, err) < 0)
+    return -1;
+  return user ? fw_parse_docker (user, s->table, ds, err) : 0;
 }
 
 int

@@ -5,14 +5,16 @@
 #define BERTH_NET_FIREWALL_NFT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "net/firewall.h"
 #include "net/firewall_rules.h"
 
 struct fw_session
 {
-  struct nft_ctx *ctx;
+  struct nft_ctx *ctx; /* the process's, kept (see firewall_nft.c) */
   int lock_fd;
+  bool locked;
   const char *table;
 };
 
@@ -23,13 +25,28 @@ struct fw_session
 int fw_session_open (struct fw_session *s, const struct berth_fw_config *cfg, berth_error_t *err);
 void fw_session_close (struct fw_session *s);
 
-/* `list table FAMILY NAME` as JSON into *json (malloc'd); *json is NULL when
- * the table does not exist.  */
-int fw_list (struct fw_session *s, const char *family, const char *name, char **json,
-             berth_error_t *err);
+/* The process's nfnetlink socket (ports read, conntrack), kept open; only
+ * under the process lock (a session holds it).  */
+struct mnl_socket *fw_nfnl (berth_error_t *err);
+/* After a failed exchange (its unread answers would confuse the next). */
+void fw_nfnl_discard (void);
+uint32_t fw_nfnl_seq (void);
+void fw_process_lock (void);
+void fw_process_unlock (void);
 
-/* berth's table, read.  */
-int fw_read_state (struct fw_session *s, struct fw_state *st, berth_error_t *err);
+/* `list WHAT` ("chain ip filter FORWARD") as JSON with handles into *json
+ * (malloc'd); *json is NULL when it does not exist.  */
+int fw_list (struct fw_session *s, const char *what, char **json, berth_error_t *err);
+
+/* berth's table, read: what the call needs of it (listing is most of a
+ * call's time).  */
+enum
+{
+  FW_READ_NETS_BRIEF = 1, /* names, bridges, internal */
+  FW_READ_NETS = 3,       /* and subnets and all their elements */
+  FW_READ_PORTS = 4,
+};
+int fw_read_state (struct fw_session *s, unsigned what, struct fw_state *st, berth_error_t *err);
 
 /* Run a batch of commands as one transaction; the error is nft's first
  * line.  */

@@ -436,19 +436,6 @@ elem_val (json_t *key, const char **comment)
   return json_object_get (elem, "val");
 }
 
-static int
-read_proto (json_t *v, char out[4])
-{
-  const char *s = json_string_value (v);
-
-  if (s == NULL && json_is_integer (v))
-    s = json_integer_value (v) == 6 ? "tcp" : json_integer_value (v) == 17 ? "udp" : NULL;
-  if (s == NULL || (strcmp (s, "tcp") != 0 && strcmp (s, "udp") != 0))
-    return -1;
-  memcpy (out, s, 4);
-  return 0;
-}
-
 /* A prefix value: {"prefix": {"addr": A, "len": L}}, or a bare address
  * (a /32 or /128 is listed without prefix).  */
 static void
@@ -461,40 +448,6 @@ read_prefix (json_t *v, char *out, size_t size)
               (int)json_integer_value (json_object_get (p, "len")));
   else if (json_string_value (v))
     copy_str (out, size, json_string_value (v));
-}
-
-static int
-read_port_elem (struct fw_state *st, const char *map, json_t *pair, berth_error_t *err)
-{
-  const char *comment;
-  json_t *key = elem_val (json_array_get (pair, 0), &comment);
-  json_t *kc = json_object_get (key, "concat");
-  json_t *vc = json_object_get (json_array_get (pair, 1), "concat");
-  struct fw_port_entry e = { 0 };
-  size_t i = 0;
-  const char *space;
-
-  if (kc == NULL || vc == NULL || comment == NULL || (space = strchr (comment, ' ')) == NULL)
-    return 0; /* not berth's: leave it alone */
-  if ((size_t)(space - comment) > BERTH_FW_OWNER_MAX)
-    return 0;
-  memcpy (e.owner, comment, space - comment);
-  copy_str (e.network, sizeof (e.network), space + 1);
-  if (strcmp (map, "dnat4_any") != 0)
-    copy_str (e.port.host_ip, sizeof (e.port.host_ip),
-              json_string_value (json_array_get (kc, i++)));
-  if (read_proto (json_array_get (kc, i++), e.port.proto) < 0)
-    return 0;
-  e.port.host_port = json_integer_value (json_array_get (kc, i));
-  copy_str (e.port.ctr_ip, sizeof (e.port.ctr_ip), json_string_value (json_array_get (vc, 0)));
-  e.port.ctr_port = json_integer_value (json_array_get (vc, 1));
-
-  struct fw_port_entry *p = realloc (st->ports, (st->n_ports + 1) * sizeof (*p));
-  if (p == NULL)
-    return berth_error (err, ENOMEM, "read firewall table");
-  st->ports = p;
-  st->ports[st->n_ports++] = e;
-  return 0;
 }
 
 static int
@@ -513,13 +466,6 @@ read_set (struct fw_state *st, json_t *set, berth_error_t *err)
     bool is_map = json_is_array (item);
     json_t *val = elem_val (is_map ? json_array_get (item, 0) : item, &comment);
     struct fw_net_entry *n;
-
-    if (strncmp (name, "dnat", 4) == 0)
-      {
-        if (is_map && read_port_elem (st, name, item, err) < 0)
-          return -1;
-        continue;
-      }
     if (comment == NULL)
       continue;
     if (strcmp (name, "fwd_in") == 0 || strcmp (name, "fwd_out") == 0
@@ -549,14 +495,13 @@ read_set (struct fw_state *st, json_t *set, berth_error_t *err)
 }
 
 int
-fw_parse_table (const char *text, struct fw_state *st, berth_error_t *err)
+fw_parse_more (const char *text, struct fw_state *st, berth_error_t *err)
 {
   json_error_t jerr;
   json_t *root = json_loads (text, 0, &jerr), *items, *item;
   size_t i;
   int ret = 0;
 
-  memset (st, 0, sizeof (*st));
   if (root == NULL)
     return berth_error (err, 0, "read firewall table: %s", jerr.text);
   items = json_object_get (root, "nftables");
@@ -570,9 +515,19 @@ fw_parse_table (const char *text, struct fw_state *st, berth_error_t *err)
         break;
   }
   json_decref (root);
-  if (ret < 0)
-    fw_state_free (st);
   return ret;
+}
+
+int
+fw_parse_table (const char *text, struct fw_state *st, berth_error_t *err)
+{
+  memset (st, 0, sizeof (*st));
+  if (fw_parse_more (text, st, err) < 0)
+    {
+      fw_state_free (st);
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -584,7 +539,6 @@ fw_parse_docker (const char *text, const char *table, struct fw_docker_state *ds
   char comment[128];
   size_t i;
 
-  memset (ds, 0, sizeof (*ds));
   if (root == NULL)
     return berth_error (err, 0, "read the filter table: %s", jerr.text);
   snprintf (comment, sizeof (comment), "berth:%s", table);

@@ -119,8 +119,20 @@ void fw_gen_ports_add (FILE *out, const char *table, const char *network, const 
 size_t fw_gen_ports_delete (FILE *out, const char *table, const struct fw_state *st,
                             const char *owner);
 
-/* Read `nft -j list table inet TABLE` output into *st.  */
+/* Read `nft -j list table inet TABLE` output into *st (fw_parse_table), or
+ * add the sets and maps of a `list map|set` output to it (fw_parse_more). */
 int fw_parse_table (const char *json, struct fw_state *st, berth_error_t *err);
+int fw_parse_more (const char *json, struct fw_state *st, berth_error_t *err);
+
+/* Add one element of a port map, as the kernel holds it (see
+ * firewall_ports_read.c), to st->ports; elements without berth's comment
+ * are skipped.  */
+int fw_parse_port_elem (struct fw_state *st, const char *map, const unsigned char *key,
+                        size_t key_len, const unsigned char *data, size_t data_len,
+                        const char *comment, berth_error_t *err);
+
+/* Read the port maps of berth's table from the kernel into st->ports.  */
+int fw_read_ports (const char *table, struct fw_state *st, berth_error_t *err);
 
 /* The network of that name in *st, or NULL.  */
 const struct fw_net_entry *fw_state_net (const struct fw_state *st, const char *name);
@@ -141,6 +153,8 @@ struct fw_docker_state
   size_t n_handles;
 };
 
+/* Adds to *ds (zeroed by the caller): it reads the listings of the table,
+ * or of its two chains one after the other.  */
 int fw_parse_docker (const char *json, const char *table, struct fw_docker_state *ds,
                      berth_error_t *err);
 

@@ -82,7 +82,7 @@ berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_p
     }
   if (n == 0)
     return 0;
-  if (fw_session_open (&s, cfg, err) < 0 || fw_read_state (&s, &st, err) < 0)
+  if (fw_session_open (&s, cfg, err) < 0 || fw_read_state (&s, FW_READ_PORTS, &st, err) < 0)
     {
       fw_session_close (&s);
       return -1;

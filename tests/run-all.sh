@@ -68,6 +68,11 @@ if [ "$(id -u)" = 0 ]; then
       bats --tap tests/e2e/image.bats >build-asan/e2e-image.tap 2>&1
     count_tap "e2e image (asan+ubsan)" build-asan/e2e-image.tap
   fi
+  if [ -x build-asan/berth-fw ]; then
+    BERTH_FW=$top/build-asan/berth-fw ASAN_OPTIONS=detect_leaks=1 \
+      bats --tap tests/e2e/firewall.bats >build-asan/e2e-firewall.tap 2>&1
+    count_tap "e2e firewall (asan+ubsan)" build-asan/e2e-firewall.tap
+  fi
 else
   echo "e2e: skipped (needs root)"
 fi

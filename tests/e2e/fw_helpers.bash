@@ -12,7 +12,7 @@
 #   INET   "the internet", behind the host at $INET_HOST_IP
 # Addresses are 10.2xx.$S.0 with a random S; names end in a random suffix.
 
-FW="$BATS_TEST_DIRNAME/../../build/berth-fw"
+FW="${BERTH_FW:-$BATS_TEST_DIRNAME/../../build/berth-fw}"
 PROBE="/usr/bin/python3 $BATS_TEST_DIRNAME/../tools/netprobe.py"
 
 fw_names() {

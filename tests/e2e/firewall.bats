@@ -20,9 +20,37 @@ setup_file() {
 		H "$FW" -t "$T" setup n3 "$BRI" -4 "$NI.0/24" --internal &&
 		H "$FW" -t "$T" add n1 c1 "tcp,,18080,$N1.2,80" "udp,,18081,$N1.2,81" &&
 		H "$FW" -t "$T" add n2 c3 "tcp,$HOST_IP,18082,$N2.2,80" || { fw_cleanup; return 1; }
+	ipv6_topology || { fw_cleanup; return 1; }
 }
 
-teardown_file() { fw_cleanup; }
+# An IPv6-only network n6 (bridge BR6, fd42:S::/64) with container C6, and
+# IPv6 on the link to INET (fd43:S::/64).
+ipv6_topology() {
+	export BR6=bfb6$R C6=bfc6$R V6=fd42:$S V6I=fd43:$S
+	H sh -c 'echo 0 > /proc/sys/net/ipv6/conf/all/forwarding'
+	ip -n "$HOST" link add "$BR6" type bridge
+	ip -n "$HOST" addr add "$V6::1/64" dev "$BR6" nodad
+	ip -n "$HOST" link set "$BR6" up
+	ip netns add "$C6"
+	ip -n "$HOST" link add "v${C6#bf}" type veth peer name eth0 netns "$C6"
+	ip -n "$HOST" link set "v${C6#bf}" master "$BR6" up
+	ip -n "$C6" addr add "$V6::2/64" dev eth0 nodad
+	ip -n "$C6" link set eth0 up
+	ip -n "$C6" link set lo up
+	ip -n "$C6" route add default via "$V6::1"
+	ip -n "$HOST" addr add "$V6I::1/64" dev "hi$R" nodad
+	ip -n "$INET" addr add "$V6I::2/64" dev eth0 nodad
+	fw_serve "$C6" tcp 80 ::
+	fw_serve "$INET" tcp 8006 ::
+	fw_wait_tcp "$C6" ::1 80 && fw_wait_tcp "$INET" ::1 8006 &&
+		H "$FW" -t "$T" setup n6 "$BR6" -6 "$V6::/64" >"$BATS_FILE_TMPDIR/setup6.out" 2>&1
+}
+
+teardown_file() {
+	[ -n "${C6:-}" ] && ip netns del "$C6" 2>/dev/null
+	fw_cleanup
+}
+
 
 @test "setup turns on forwarding and says so; route_localnet on the bridges; one table of berth's" {
 	grep -qx "forwarding enabled" "$BATS_FILE_TMPDIR/setup1.out"
@@ -220,6 +248,21 @@ teardown_file() { fw_cleanup; }
 	run -1 H "$FW" forget "not-an-address"
 }
 
+@test "IPv6: forwarding turned on, masquerade to the internet, a port published on an IPv6 host address" {
+	grep -qx "forwarding enabled" "$BATS_FILE_TMPDIR/setup6.out"
+	[ "$(H cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
+	run -0 ask "$C6" tcp "$V6I::2" 8006
+	[ "$output" = "from $V6I::1" ]
+	H "$FW" -t "$T" add n6 c6 "tcp,$V6I::1,18086,$V6::2,80"
+	run -0 ask "$INET" tcp "$V6I::1" 18086
+	[ "$output" = "from $V6I::2" ]
+	# only published ports come in
+	in_ns "$INET" ip -6 route add "$V6::/64" via "$V6I::1"
+	run ! ask "$INET" tcp "$V6::2" 80 1
+	run -0 H "$FW" -t "$T" remove c6
+	run ! ask "$INET" tcp "$V6I::1" 18086 1
+}
+
 @test "teardown removes a network's rules and ports; the last one removes the table" {
 	run -0 H "$FW" -t "$T" teardown n2
 	run -0 H "$FW" -t "$T" owners
@@ -230,6 +273,7 @@ teardown_file() { fw_cleanup; }
 	run -0 H "$FW" -t "$T" teardown n2
 	run -0 H "$FW" -t "$T" teardown n1
 	run -0 H "$FW" -t "$T" teardown n3
+	run -0 H "$FW" -t "$T" teardown n6
 	run -0 H nft list ruleset
 	[ -z "$output" ]
 	run -0 H "$FW" -t "$T" teardown n1

@@ -12,9 +12,13 @@ import socket
 import sys
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def serve(proto, port, addr="0.0.0.0", name=""):
     tag = name + " " if name else ""
-    fam = socket.AF_INET
+    fam = family(addr)
     if proto == "tcp":
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,9 +46,9 @@ def ask(proto, host, port, timeout, sport=0):
             s.settimeout(timeout)
             data = s.recv(256)
         else:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = socket.socket(family(host), socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("0.0.0.0", sport))
+            s.bind(("::" if ":" in host else "0.0.0.0", sport))
             s.settimeout(timeout)
             s.sendto(b"ping", (host, port))
             data, _ = s.recvfrom(256)

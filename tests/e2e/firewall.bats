@@ -157,8 +157,10 @@ teardown_file() {
 	[[ "$output" == *"host port 18092/tcp is published twice"* ]]
 	run -1 H "$FW" -t "$T" check "tcp,10.99.99.99,18092,$N1.4,80"
 	[[ "$output" == *"host address 10.99.99.99 is not an address of this host"* ]]
-	# free ports pass, the same number in the other protocol too
+	# free ports pass, the same number in the other protocol too, and
+	# without a container address (the engine checks before it has one)
 	run -0 H "$FW" -t "$T" check "tcp,,18092,$N1.4,80" "udp,,18080,$N1.4,80"
+	run -0 H "$FW" -t "$T" check "tcp,,18092,,0"
 	# and the add of a clashing port fails without touching c1's
 	run -1 H "$FW" -t "$T" add n1 c4 "tcp,,18080,$N1.4,80"
 	run -0 ask "$HOST" tcp "$HOST_IP" 18080

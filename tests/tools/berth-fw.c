@@ -22,21 +22,21 @@
 static int
 parse_port (const char *s, struct berth_fw_port *p)
 {
-  char proto[4], host[46], ctr[46];
-  unsigned hp, cp;
+  char buf[200], *rest = buf, *f[5];
 
   memset (p, 0, sizeof (*p));
-  if (sscanf (s, "%3[^,],%45[^,],%u,%45[^,],%u", proto, host, &hp, ctr, &cp) != 5)
-    {
-      host[0] = '\0';
-      if (sscanf (s, "%3[^,],,%u,%45[^,],%u", proto, &hp, ctr, &cp) != 4)
-        return -1;
-    }
-  snprintf (p->proto, sizeof (p->proto), "%s", proto);
-  snprintf (p->host_ip, sizeof (p->host_ip), "%s", host);
-  snprintf (p->ctr_ip, sizeof (p->ctr_ip), "%s", ctr);
-  p->host_port = hp;
-  p->ctr_port = cp;
+  snprintf (buf, sizeof (buf), "%s", s);
+  for (int i = 0; i < 5; i++)
+    if ((f[i] = strsep (&rest, ",")) == NULL)
+      return -1;
+  if (rest != NULL || strlen (f[0]) >= sizeof (p->proto) || strlen (f[1]) >= sizeof (p->host_ip)
+      || strlen (f[3]) >= sizeof (p->ctr_ip))
+    return -1;
+  strcpy (p->proto, f[0]);
+  strcpy (p->host_ip, f[1]);
+  strcpy (p->ctr_ip, f[3]);
+  p->host_port = atoi (f[2]);
+  p->ctr_port = atoi (f[4]);
   return 0;
 }
 

@@ -72,25 +72,33 @@ test_port_validate (void **state)
   (void)state;
 
   p = port ("tcp", "", 8080, "10.1.0.2", 80);
-  assert_int_equal (fw_port_validate (&p, &err), 0);
+  assert_int_equal (fw_port_validate (&p, true, &err), 0);
   p = port ("udp", "192.0.2.1", 53, "10.1.0.2", 53);
-  assert_int_equal (fw_port_validate (&p, &err), 0);
+  assert_int_equal (fw_port_validate (&p, true, &err), 0);
   p = port ("tcp", "fd00::1", 443, "fd00:1::3", 443);
-  assert_int_equal (fw_port_validate (&p, &err), 0);
+  assert_int_equal (fw_port_validate (&p, true, &err), 0);
   p = port ("sct", "", 1, "10.1.0.2", 1);
-  expect_error (fw_port_validate (&p, &err), &err, "is not tcp or udp");
+  expect_error (fw_port_validate (&p, true, &err), &err, "is not tcp or udp");
   p = port ("tcp", "", 0, "10.1.0.2", 80);
-  expect_error (fw_port_validate (&p, &err), &err, "port 0");
+  expect_error (fw_port_validate (&p, true, &err), &err, "port 0");
   p = port ("tcp", "", 80, "10.1.0.2", 0);
-  expect_error (fw_port_validate (&p, &err), &err, "port 0");
+  expect_error (fw_port_validate (&p, true, &err), &err, "port 0");
   p = port ("tcp", "1.2.3", 80, "10.1.0.2", 80);
-  expect_error (fw_port_validate (&p, &err), &err, "is not an IP address");
+  expect_error (fw_port_validate (&p, true, &err), &err, "is not an IP address");
   p = port ("tcp", "", 80, "10.1.0.2 } ; flush ruleset", 80);
-  expect_error (fw_port_validate (&p, &err), &err, "is not an IP address");
+  expect_error (fw_port_validate (&p, true, &err), &err, "is not an IP address");
   p = port ("tcp", "", 80, "fd00::2", 80);
-  expect_error (fw_port_validate (&p, &err), &err, "differ in family");
+  expect_error (fw_port_validate (&p, true, &err), &err, "differ in family");
   p = port ("tcp", "::1", 80, "fd00::2", 80);
-  expect_error (fw_port_validate (&p, &err), &err, "::1");
+  expect_error (fw_port_validate (&p, true, &err), &err, "::1");
+  /* the check before the container exists knows no container address */
+  p = port ("tcp", "", 8080, "", 0);
+  assert_int_equal (fw_port_validate (&p, false, &err), 0);
+  expect_error (fw_port_validate (&p, true, &err), &err, "port 0");
+  p = port ("tcp", "", 8080, "", 80);
+  expect_error (fw_port_validate (&p, true, &err), &err, "is not an IP address");
+  p = port ("udp", "fd00::1", 53, "", 0);
+  assert_int_equal (fw_port_validate (&p, false, &err), 0);
 }
 
 static void

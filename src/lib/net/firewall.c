@@ -197,7 +197,7 @@ berth_fw_ports_add (const struct berth_fw_config *cfg, const char *network, cons
     return fw_user_error (err, EINVAL, "publish ports: network `%s` is not valid",
                           network ? network : "");
   for (size_t i = 0; i < n; i++)
-    if (fw_port_validate (&ports[i], err) < 0)
+    if (fw_port_validate (&ports[i], true, err) < 0)
       return berth_error_wrap (err, "publish ports");
   if (fw_session_open (&s, cfg, err) < 0
       || fw_read_state (&s, FW_READ_NETS_BRIEF | FW_READ_PORTS, &st, err) < 0)

@@ -111,14 +111,14 @@ addr_family (const char *s)
 }
 
 int
-fw_port_validate (const struct berth_fw_port *p, berth_error_t *err)
+fw_port_validate (const struct berth_fw_port *p, bool need_ctr, berth_error_t *err)
 {
   int host_family = p->host_ip[0] ? addr_family (p->host_ip) : AF_INET;
-  int ctr_family = addr_family (p->ctr_ip);
+  int ctr_family = p->ctr_ip[0] || need_ctr ? addr_family (p->ctr_ip) : host_family;
 
   if (strcmp (p->proto, "tcp") != 0 && strcmp (p->proto, "udp") != 0)
     return fw_user_error (err, EINVAL, "port protocol `%.4s` is not tcp or udp", p->proto);
-  if (p->host_port == 0 || p->ctr_port == 0)
+  if (p->host_port == 0 || (need_ctr && p->ctr_port == 0))
     return fw_user_error (err, EINVAL, "port 0 cannot be published");
   if (host_family < 0)
     return fw_user_error (err, EINVAL, "host address `%.46s` is not an IP address", p->host_ip);

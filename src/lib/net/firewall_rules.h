@@ -83,8 +83,10 @@ void fw_state_free (struct fw_state *st);
 bool fw_name_valid (const char *name, size_t max);
 bool fw_ifname_valid (const char *name);
 
-/* Check one port's fields (proto, addresses, port numbers).  */
-int fw_port_validate (const struct berth_fw_port *p, berth_error_t *err);
+/* Check one port's fields (proto, addresses, port numbers).  Without
+ * need_ctr the container's side may be unset (ports_check runs before the
+ * container has an address).  */
+int fw_port_validate (const struct berth_fw_port *p, bool need_ctr, berth_error_t *err);
 
 /* Check a network description.  */
 int fw_net_validate (const struct berth_fw_net *net, berth_error_t *err);

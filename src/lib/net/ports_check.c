@@ -73,7 +73,7 @@ berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_p
 
   for (size_t i = 0; i < n; i++)
     {
-      if (fw_port_validate (&ports[i], err) < 0)
+      if (fw_port_validate (&ports[i], false, err) < 0)
         return -1;
       for (size_t j = 0; j < i; j++)
         if (fw_ports_clash (&ports[i], &ports[j]))

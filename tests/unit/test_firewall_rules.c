@@ -122,6 +122,8 @@ test_net_validate (void **state)
   n.bridge = "a-bridge-name-too-long";
   expect_error (fw_net_validate (&n, &err), &err, "bridge name");
   n.bridge = "berth0";
+  n.name = "a-network-name-of-sixty-four-characters-which-is-one-too-many-xy";
+  expect_error (fw_net_validate (&n, &err), &err, "is longer than 63 characters");
   n.name = "n 1";
   expect_error (fw_net_validate (&n, &err), &err, "not usable in firewall rules");
 }

@@ -140,6 +140,9 @@ fw_net_validate (const struct berth_fw_net *net, berth_error_t *err)
   char buf[64];
   int family;
 
+  if (net->name && strlen (net->name) > BERTH_FW_NAME_MAX)
+    return fw_user_error (err, EINVAL, "network name `%s` is longer than %d characters", net->name,
+                          BERTH_FW_NAME_MAX);
   if (!fw_name_valid (net->name, BERTH_FW_NAME_MAX))
     return fw_user_error (err, EINVAL, "network name `%s` is not usable in firewall rules",
                           net->name ? net->name : "");

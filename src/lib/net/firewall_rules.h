@@ -37,7 +37,8 @@
  * for the one rule in Docker's DOCKER-USER chain (see firewall_docker.c). */
 #define BERTH_FW_MARK 0x01000000u
 
-#define BERTH_FW_NAME_MAX 63  /* network names */
+/* Network names: "OWNER NETWORK" must fit in an element comment (128). */
+#define BERTH_FW_NAME_MAX 63
 #define BERTH_FW_OWNER_MAX 64 /* owners: a container ID */
 
 /* A network as found in the table.  */

@@ -250,6 +250,48 @@ teardown_file() {
 	run -1 H "$FW" forget "not-an-address"
 }
 
+@test "concurrent adds: distinct ports all land, one port goes to exactly one owner" {
+	local i ok=0
+	for i in $(seq 20); do
+		H "$FW" -t "$T" add n1 "par$i" "tcp,,$((19000 + i)),$N1.4,80" &
+	done
+	wait
+	run -0 H "$FW" -t "$T" owners
+	[ "$(grep -c '^par' <<<"$output")" = 20 ]
+	for i in $(seq 10); do
+		H "$FW" -t "$T" add n1 "same$i" "tcp,,19500,$N1.4,80" 2>/dev/null &
+	done
+	wait
+	run -0 H "$FW" -t "$T" owners
+	[ "$(grep -c '^same' <<<"$output")" = 1 ]
+	for i in $(seq 20); do H "$FW" -t "$T" remove "par$i"; done
+	for i in $(seq 10); do H "$FW" -t "$T" remove "same$i"; done
+	run -0 H "$FW" -t "$T" owners
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "c1 c3 " ]
+}
+
+@test "kill -9 in the middle of adds leaves whole owners or none, all removable" {
+	local i pid
+	for i in $(seq 30); do
+		# (ip netns exec execs berth-fw: $! is berth-fw itself)
+		ip netns exec "$HOST" "$FW" -t "$T" add n1 "k$i" "tcp,,$((19600 + i)),$N1.4,80" \
+			"udp,,$((19600 + i)),$N1.4,80" &
+		pid=$!
+		sleep "$(printf '0.%03d' $((RANDOM % 12)))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	# each owner has both of its ports or none (one transaction each)
+	for i in $(seq 30); do
+		n=$(H nft list map inet "$T" dnat4_any | grep -c "\"k$i n1\"" || true)
+		[ "$n" = 0 ] || [ "$n" = 2 ]
+	done
+	# the lock of a killed call is not left held
+	for i in $(seq 30); do timeout 10 ip netns exec "$HOST" "$FW" -t "$T" remove "k$i"; done
+	run -0 H "$FW" -t "$T" owners
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "c1 c3 " ]
+}
+
 @test "IPv6: forwarding turned on, masquerade to the internet, a port published on an IPv6 host address" {
 	grep -qx "forwarding enabled" "$BATS_FILE_TMPDIR/setup6.out"
 	[ "$(H cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]

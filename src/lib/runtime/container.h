@@ -20,6 +20,7 @@ struct berth_runtime
   bool debug;
   berth_log_fn log; /* warnings and debug lines (see log.h), may be NULL */
   void *log_data;
+  const char *seccomp_cache; /* compiled seccomp programs (seccomp_cache.h); NULL: none */
 };
 
 struct berth_create_options

@@ -57,7 +57,9 @@ host_clean() {
 	done
 	[ -z "$(monitors)" ] || { echo "monitors left: $(monitors)"; return 1; }
 	[ -z "$(ls -A "$ROOT/containers")" ] || { echo "containers left: $(ls -A "$ROOT/containers")"; return 1; }
-	[ -z "$(ls -A "$RUNROOT" 2>/dev/null)" ] || { echo "state left: $(ls -A "$RUNROOT")"; return 1; }
+	# (seccomp/: the cache of compiled profiles, kept on purpose)
+	[ -z "$(ls -A "$RUNROOT" 2>/dev/null | grep -vx seccomp)" ] ||
+		{ echo "state left: $(ls -A "$RUNROOT")"; return 1; }
 	! awk -v t="$T/" 'index($2, t) == 1' /proc/mounts | grep . || { echo "mounts left"; return 1; }
 	for i in $ids; do
 		! ls -d /sys/fs/cgroup/*/berth/"$i" /sys/fs/cgroup/berth/"$i" 2>/dev/null | grep . ||
@@ -292,6 +294,30 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "run --restart without -d: exits with the first status, the restarts go on detached (Docker's); --rm refused" {
+	run b run --name fr1 --restart on-failure:2 bb sh -c 'echo once; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = once ]
+	b inspect -f '{{.Id}}' fr1 >>"$T/ids"
+	for i in $(seq 100); do
+		[ "$(b inspect -f '{{.RestartCount}} {{.State.Status}}' fr1)" = "2 exited" ] && [ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
+	[ "$(b inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' fr1)" = "2 exited 3" ]
+	[ "$(b logs fr1 | grep -c once)" -eq 3 ]
+	b rm fr1
+	# a clean exit is not restarted: nothing goes on after the run
+	run b run --name fr2 --restart on-failure bb true
+	[ "$status" -eq 0 ]
+	[ -z "$(monitors)" ]
+	[ "$(b inspect -f '{{.RestartCount}} {{.State.Status}}' fr2)" = "0 exited" ]
+	b rm fr2
+	run b run --rm --restart always bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *--restart*--rm* ]]
+	host_clean
+}
+
 @test "names are unique, IDs match by unique prefix, rename" {
 	id=$(b create --name one bb true)
 	echo "$id" >>"$T/ids"
@@ -364,6 +390,60 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$status" -eq 3 ]
 	[[ $output == *"got two"* ]]
 	[ "$(b inspect -f '{{.State.ExitCode}}' na2)" = 3 ]
+}
+
+@test "attach without -t: its signals reach the container (--sig-proxy), not with --sig-proxy=false" {
+	local prog='trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done'
+	b run -d --name sp1 bb sh -c "$prog" >/dev/null
+	# (not through b(): $! must be berth itself, not a subshell)
+	"$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach sp1 >"$T/sp1.out" 2>&1 </dev/null &
+	apid=$!
+	sleep 1
+	kill -TERM "$apid"
+	st=0
+	wait "$apid" || st=$?
+	[ "$st" -eq 7 ]
+	grep -q got-term "$T/sp1.out"
+	[ "$(b inspect -f '{{.State.Status}} {{.State.ExitCode}}' sp1)" = "exited 7" ]
+	# not proxied: attach ends by the signal, the container runs on
+	b run -d --name sp2 bb sh -c "$prog" >/dev/null
+	"$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" attach --sig-proxy=false sp2 >"$T/sp2.out" 2>&1 </dev/null &
+	apid=$!
+	sleep 1
+	kill -TERM "$apid"
+	st=0
+	wait "$apid" || st=$?
+	[ "$st" -eq 143 ]
+	[ "$(b inspect -f '{{.State.Running}}' sp2)" = true ]
+	! grep -q got-term "$T/sp2.out"
+	b rm -f sp1 sp2 >/dev/null
+	host_clean
+}
+
+@test "attach --no-stdin to a -di container: what we type does not reach it" {
+	local prog='sleep 0.5; read -t 2 x; echo "read:[$x]"'
+	b run -di --name ns1 bb sh -c "$prog" >/dev/null
+	run b attach --no-stdin ns1 < <(printf 'typed\n'; sleep 4)
+	[ "$status" -eq 0 ]
+	[[ $output == *"read:[]"* ]]
+	# the same without --no-stdin: it does
+	b run -di --name ns2 bb sh -c "$prog" >/dev/null
+	run b attach ns2 < <(printf 'typed\n'; sleep 4)
+	[ "$status" -eq 0 ]
+	[[ $output == *"read:[typed]"* ]]
+	b rm ns1 ns2 >/dev/null
+	host_clean
+}
+
+@test "stats of a stopped container: -- in every measured column, as Docker" {
+	b create --name st4 bb true >/dev/null
+	run b stats --no-stream --format '{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.BlockIO}}|{{.PIDs}}' st4
+	[ "$status" -eq 0 ]
+	[ "$output" = "st4|--|-- / --|--|--|--|--" ]
+	run b stats --no-stream st4
+	[[ ${lines[1]} == *" st4 "*"--"*"-- / --"* ]]
+	b rm st4
+	host_clean
 }
 
 @test "stop -t, kill -s, pause/unpause, top, wait, restart, port, container prune" {

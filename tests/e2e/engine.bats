@@ -156,6 +156,48 @@ cgroup_file() { # PID CONTROLLER FILE
 	b rm kept >/dev/null
 }
 
+@test "seccomp cache: compiled once into a private entry; an entry others could write is not used" {
+	local cache=$RUNROOT/seccomp tamper=$BATS_TEST_DIRNAME/../tools/seccomp-cache-entry.py entry
+	b run --rm bb true
+	entry=$cache/$(ls "$cache")
+	[ "$(ls "$cache" | wc -l)" -eq 1 ]
+	[ "$(stat -c '%U %a' "$cache") $(stat -c '%U %a %h' "$entry")" = "root 700 root 600 1" ]
+	# the default profile refuses a new user namespace (unconfined: allowed)
+	run b run --rm bb busybox unshare -U true
+	[ "$status" -eq 1 ]
+	b run --rm --security-opt seccomp=unconfined bb busybox unshare -U true
+	# the attack, where it works: an entry that passes every check (ours,
+	# private) but allows everything decides the filter
+	python3 "$tamper" allow-all "$entry"
+	b run --rm bb busybox unshare -U true
+	# the same entry writable by others: recompiled, and written anew
+	python3 "$tamper" allow-all "$entry"
+	chmod 666 "$entry"
+	run b run --rm bb busybox unshare -U true
+	[ "$status" -eq 1 ]
+	[ "$(stat -c %a "$entry")" = 600 ]
+	# owned by someone else
+	python3 "$tamper" allow-all "$entry"
+	chown nobody "$entry"
+	run b run --rm bb busybox unshare -U true
+	[ "$status" -eq 1 ]
+	# a symlink to a tampered entry elsewhere
+	cp "$entry" "$T/evil"
+	python3 "$tamper" allow-all "$T/evil"
+	ln -sf "$T/evil" "$entry"
+	run b run --rm bb busybox unshare -U true
+	[ "$status" -eq 1 ]
+	[ ! -L "$entry" ]
+	# in a directory others could write
+	python3 "$tamper" allow-all "$entry"
+	chmod 777 "$cache"
+	run b run --rm bb busybox unshare -U true
+	chmod 700 "$cache"
+	rm -f "$entry"
+	[ "$status" -eq 1 ]
+	host_clean
+}
+
 @test "the container's processes are in its cgroup on every hierarchy, cgroup2 included (clone3 into it on hybrid)" {
 	id=$(b run -d bb sleep 3217)
 	echo "$id" >>"$T/ids"

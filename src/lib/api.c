@@ -49,7 +49,8 @@ berth_context_new (const struct berth_context_options *o, berth_context **out, b
                                     .debug = o->debug,
                                     .log = o->log,
                                     .log_data = o->log_data,
-                                    .seccomp_cache = ctx->seccomp_cache };
+                                    .seccomp_cache = ctx->seccomp_cache,
+                                    .keep_cgroup_parents = o->keep_cgroup_parents };
   *out = ctx;
   return 0;
 }

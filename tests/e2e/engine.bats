@@ -33,8 +33,8 @@ teardown_file() {
 	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
-	# The engine's parent cgroup, shared by all its containers as Docker's
-	# /docker is: gone with the last of them (rmdir fails while one is left).
+	# The engine's parent cgroup, shared by all its containers and kept as
+	# Docker's /docker is (rmdir fails while another file's container is in it).
 	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 
@@ -145,6 +145,8 @@ cgroup_file() { # PID CONTROLLER FILE
 	ls -d /sys/fs/cgroup/*/berth/"$id" >/dev/null
 	b kill "$id"
 	host_clean
+	# the engine's parent cgroup stays, as Docker's /docker does
+	ls -d /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null | grep -q .
 }
 
 @test "run --rm mounts the root overlay volatile (no sync of the upper fs at unmount); a kept container's is not" {

@@ -70,6 +70,8 @@ berth_engine_open (const char *root, const char *runroot, struct berth_image_sto
   if (asprintf (&seccomp_cache, "%s/seccomp", e->runroot) < 0)
     seccomp_cache = NULL;
   o.seccomp_cache_dir = seccomp_cache;
+  /* /berth stays, as Docker's /docker does.  */
+  o.keep_cgroup_parents = true;
   if (berth_context_new (&o, &e->ctx, err) < 0)
     {
       berth_engine_close (e);

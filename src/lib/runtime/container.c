@@ -525,6 +525,7 @@ make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_
     .systemd = rt->systemd_cgroup,
     .resources = spec->linux_.resources,
     .default_devices = geteuid () == 0,
+    .keep_parents = rt->keep_cgroup_parents,
   };
   berth_error_t local = NULL;
 

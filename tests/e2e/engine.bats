@@ -362,6 +362,14 @@ cgroup_file() { # PID CONTROLLER FILE
 	host_clean
 }
 
+@test "COMMAND --help prints the command's usage, status 0" {
+	for c in run create start stop rm ps logs exec attach cp commit images volume; do
+		run b "$c" --help
+		[ "$status" -eq 0 ]
+		[[ $output == "Usage: berth $c "* ]]
+	done
+}
+
 @test "names are unique, IDs match by unique prefix, rename" {
 	id=$(b create --name one bb true)
 	echo "$id" >>"$T/ids"

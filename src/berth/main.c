@@ -84,7 +84,8 @@ command_help (const char *cmd)
     { "wait", "wait CONTAINER..." },
     { "top", "top CONTAINER" },
     { "port", "port CONTAINER" },
-    { "exec", "exec [-d] [-i] [-t] [-u USER] [-w DIR] [-e VAR=VALUE] [--privileged] CONTAINER COMMAND [ARG...]" },
+    { "exec", "exec [-d] [-i] [-t] [-u USER] [-w DIR] [-e VAR=VALUE] [--privileged] CONTAINER "
+              "COMMAND [ARG...]" },
     { "attach", "attach [--detach-keys KEYS] [--no-stdin] [--sig-proxy=true|false] CONTAINER" },
     { "stats", "stats [-a] [--no-stream] [--no-trunc] [--format TEMPLATE] [CONTAINER...]" },
     { "pause", "pause CONTAINER..." },

@@ -21,27 +21,27 @@
 void *berth_lazy_symbol (const char *soname, const char *name);
 
 #define BERTH_LAZY_FN_(soname, name)                                                               \
-  static __typeof__ (name) *fn_;                                                                    \
-  __typeof__ (name) *f_ = __atomic_load_n (&fn_, __ATOMIC_ACQUIRE);                                 \
-  if (f_ == NULL)                                                                                   \
-    {                                                                                               \
-      f_ = (__typeof__ (name) *)berth_lazy_symbol (soname, #name);                                  \
-      __atomic_store_n (&fn_, f_, __ATOMIC_RELEASE);                                                \
+  static __typeof__ (name) *fn_;                                                                   \
+  __typeof__ (name) *f_ = __atomic_load_n (&fn_, __ATOMIC_ACQUIRE);                                \
+  if (f_ == NULL)                                                                                  \
+    {                                                                                              \
+      f_ = (__typeof__ (name) *)berth_lazy_symbol (soname, #name);                                 \
+      __atomic_store_n (&fn_, f_, __ATOMIC_RELEASE);                                               \
     }
 
 /* A stub: RET NAME PARAMS that calls the library's NAME with ARGS.  */
 #define BERTH_LAZY(soname, ret, name, params, args)                                                \
-  ret name params                                                                                   \
-  {                                                                                                 \
-    BERTH_LAZY_FN_ (soname, name)                                                                   \
-    return f_ args;                                                                                 \
+  ret name params                                                                                  \
+  {                                                                                                \
+    BERTH_LAZY_FN_ (soname, name)                                                                  \
+    return f_ args;                                                                                \
   }
 
 #define BERTH_LAZY_VOID(soname, name, params, args)                                                \
-  void name params                                                                                  \
-  {                                                                                                 \
-    BERTH_LAZY_FN_ (soname, name)                                                                   \
-    f_ args;                                                                                        \
+  void name params                                                                                 \
+  {                                                                                                \
+    BERTH_LAZY_FN_ (soname, name)                                                                  \
+    f_ args;                                                                                       \
   }
 
 #endif

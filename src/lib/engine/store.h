@@ -48,9 +48,8 @@ int berth_store_create (struct berth_store *store, const char *name, char id[BER
 
 /* The same, without fsync of the name file when !SYNC (for containers
  * that do not outlive their run, see berth_store_write_record_sync).  */
-int berth_store_create_sync (struct berth_store *store, const char *name,
-                             char id[BERTH_ID_LEN + 1], char **name_out, int *lock_fd, bool sync,
-                             berth_error_t *err);
+int berth_store_create_sync (struct berth_store *store, const char *name, char id[BERTH_ID_LEN + 1],
+                             char **name_out, int *lock_fd, bool sync, berth_error_t *err);
 
 /* Write the record of ID atomically (temporary file, fsync, rename).  The
  * caller holds the container's lock.  */

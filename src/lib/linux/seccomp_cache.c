@@ -168,8 +168,8 @@ lookup (int dirfd, const char *name, const struct buf *key, unsigned *n_insns)
   struct stat st;
   size_t prog_len;
 
-  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_nlink != 1
-      || !trusted (&st) || (size_t)st.st_size < sizeof (h) + key->len)
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_nlink != 1 || !trusted (&st)
+      || (size_t)st.st_size < sizeof (h) + key->len)
     return NULL;
   data = malloc ((size_t)st.st_size);
   if (data == NULL || pread (fd, data, (size_t)st.st_size, 0) != st.st_size)
@@ -225,7 +225,8 @@ berth_seccomp_prepare_cached (const struct berth_seccomp *s, const char *dir,
       free (key.data);
       return berth_seccomp_prepare (s, out, err);
     }
-  snprintf (name, sizeof (name), "%016llx", (unsigned long long)fnv1a (FNV_BASIS, key.data, key.len));
+  snprintf (name, sizeof (name), "%016llx",
+            (unsigned long long)fnv1a (FNV_BASIS, key.data, key.len));
   dirfd = open_dir (dir, true);
   if (dirfd >= 0 && (prog = lookup (dirfd, name, &key, &n)) != NULL)
     {
@@ -235,7 +236,8 @@ berth_seccomp_prepare_cached (const struct berth_seccomp *s, const char *dir,
     }
   r = berth_seccomp_prepare (s, out, err);
   if (r == 0 && dirfd >= 0)
-    store (dirfd, name, &key, berth_seccomp_filter_program (*out), berth_seccomp_filter_length (*out));
+    store (dirfd, name, &key, berth_seccomp_filter_program (*out),
+           berth_seccomp_filter_length (*out));
   free (key.data);
   return r;
 }

@@ -409,9 +409,8 @@ berth_seccomp_filter_program (const struct berth_seccomp_filter *f)
 }
 
 int
-berth_seccomp_filter_from_program (const struct berth_seccomp *s, const void *insns,
-                                   unsigned len, struct berth_seccomp_filter **out,
-                                   berth_error_t *err)
+berth_seccomp_filter_from_program (const struct berth_seccomp *s, const void *insns, unsigned len,
+                                   struct berth_seccomp_filter **out, berth_error_t *err)
 {
   cleanup_seccomp_filter struct berth_seccomp_filter *f = NULL;
 

@@ -685,7 +685,8 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       memcpy (l.stdio, o->stdio, sizeof (l.stdio));
     }
   if (spec->linux_.seccomp
-      && berth_seccomp_prepare_cached (spec->linux_.seccomp, rt->seccomp_cache, &l.seccomp, err) < 0)
+      && berth_seccomp_prepare_cached (spec->linux_.seccomp, rt->seccomp_cache, &l.seccomp, err)
+             < 0)
     {
       r = berth_error_ret (err);
       close (socks[1]);

@@ -158,6 +158,19 @@ cgroup_file() { # PID CONTROLLER FILE
 	b rm kept >/dev/null
 }
 
+@test "run loads none of the heavy libraries; the image store's (libarchive, libcrypto) come on first use" {
+	# Each library loaded at start costs every exec of berth, twice per run
+	# (libarchive alone pulls in libxml2, ICU and libstdc++: ~5 ms): the
+	# image store's and the registry's and firewall's go through lazy_lib.h.
+	run -0 env LD_DEBUG=files "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" run --rm bb true
+	! grep -E 'file=lib(archive|crypto|ssl|xml2|icu[a-z]*|stdc\+\+|curl[a-z-]*|nftables)\.so' <<<"$output"
+	run -0 env LD_DEBUG=files "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" import "$T/rfs.tar" lazy
+	grep -q 'file=libarchive.so.[0-9]* .*dynamically loaded by' <<<"$output"
+	grep -q 'file=libcrypto.so.[0-9]* .*dynamically loaded by' <<<"$output"
+	b rmi lazy >/dev/null
+	host_clean
+}
+
 @test "seccomp cache: compiled once into a private entry; an entry others could write is not used" {
 	local cache=$RUNROOT/seccomp tamper=$BATS_TEST_DIRNAME/../tools/seccomp-cache-entry.py entry
 	b run --rm bb true

@@ -40,6 +40,14 @@ struct berth_context_options
   bool debug;        /* deliver BERTH_LOG_DEBUG messages too */
   berth_log_fn log;  /* may be NULL: messages are dropped */
   void *log_data;
+  /* Optional: a directory, private to the caller's euid, where compiled
+   * seccomp programs are kept, so that a profile is compiled once per
+   * kernel and libseccomp rather than at every create and exec.  */
+  const char *seccomp_cache_dir;
+  /* Leave the parents of the containers' cgroups (e.g. /berth of
+   * /berth/<id>) in place when the last container goes, as Docker leaves
+   * /docker: saves making and removing them at every container.  */
+  bool keep_cgroup_parents;
 };
 
 BERTH_EXPORT int berth_context_new (const struct berth_context_options *o, berth_context **out,

@@ -1,11 +1,15 @@
 /* attach: the terminal of a running -t container, or the live stdout and
  * stderr of one without (and its stdin when it was started with -i),
  * through its monitor's attach socket; the detach keys (ctrl-p ctrl-q, or
- * --detach-keys) leave it running.  Ends with the container, with its exit
- * status.  */
+ * --detach-keys) leave it running.  Without a terminal, the signals we get
+ * go to the container (--sig-proxy, on by default, as Docker's); with one,
+ * ctrl-c and the like are keys for the container's terminal.  Ends with the
+ * container, with its exit status.  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +104,15 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
   static const struct option opts[] = {
     { "detach-keys", required_argument, NULL, 'k' },
     { "no-stdin", no_argument, NULL, 'n' },
-    { "sig-proxy", required_argument, NULL, 's' },
+    { "sig-proxy", optional_argument, NULL, 's' },
     { NULL, 0, NULL, 0 },
   };
   char keys[8] = { 0x10, 0x11 };
   size_t n_keys = 2, matched = 0;
-  bool no_stdin = false, detached = false, raw = false;
+  bool no_stdin = false, detached = false, raw = false, sig_proxy = true;
+  static const int proxied[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+  sigset_t proxy_set, old_mask;
+  cleanup_close int sigfd = -1;
   struct berth_engine *e;
   char id[BERTH_ID_LEN + 1];
   cleanup_free char *dir = NULL;
@@ -128,7 +135,19 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
       }
     else if (c == 'n')
       no_stdin = true;
-    else if (c != 's')
+    else if (c == 's')
+      {
+        if (optarg == NULL || strcmp (optarg, "true") == 0 || strcmp (optarg, "1") == 0)
+          sig_proxy = true;
+        else if (strcmp (optarg, "false") == 0 || strcmp (optarg, "0") == 0)
+          sig_proxy = false;
+        else
+          {
+            berth_error (err, 0, "attach: invalid --sig-proxy value `%s`", optarg);
+            return BERTH_EXIT_ERROR;
+          }
+      }
+    else
       return cli_bad_option ("attach", argc, argv, err);
   if (argc - optind != 1)
     {
@@ -158,6 +177,15 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
       berth_error (err, errno, "attach to %s", id);
       return BERTH_EXIT_ERROR;
     }
+  /* Taken through a signalfd while we relay, passed on with `kill`.  */
+  sigemptyset (&proxy_set);
+  if (sig_proxy && !tty)
+    {
+      for (size_t i = 0; i < sizeof (proxied) / sizeof (proxied[0]); i++)
+        sigaddset (&proxy_set, proxied[i]);
+      sigprocmask (SIG_BLOCK, &proxy_set, &old_mask);
+      sigfd = signalfd (-1, &proxy_set, SFD_CLOEXEC | SFD_NONBLOCK);
+    }
   if (tty && !no_stdin && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
     {
       struct termios t = saved;
@@ -166,17 +194,30 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
     }
   for (;;)
     {
-      struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-                             { .fd = no_stdin ? -1 : STDIN_FILENO, .events = POLLIN } };
+      struct pollfd p[3] = { { .fd = sock, .events = POLLIN },
+                             { .fd = no_stdin ? -1 : STDIN_FILENO, .events = POLLIN },
+                             { .fd = sigfd, .events = POLLIN } };
       char buf[4096], out[4096 + 8];
       ssize_t got;
       size_t o = 0;
 
-      if (poll (p, 2, -1) < 0)
+      if (poll (p, 3, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           break;
+        }
+      if (p[2].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          while (read (sigfd, &si, sizeof (si)) == sizeof (si))
+            {
+              berth_error_t e2 = NULL;
+              /* A container that has just ended: its end comes on the
+               * socket.  */
+              if (berth_engine_kill (e, id, (int)si.ssi_signo, &e2) < 0)
+                berth_error_release (&e2);
+            }
         }
       if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
         {
@@ -226,6 +267,12 @@ cmd_attach (struct cli *cli, int argc, char **argv, berth_error_t *err)
     }
   if (raw)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+  if (sig_proxy && !tty)
+    {
+      if (sigfd >= 0)
+        close (steal_fd (&sigfd));
+      sigprocmask (SIG_SETMASK, &old_mask, NULL);
+    }
   if (detached)
     {
       fprintf (stderr, "\r\nread escape sequence\r\n");

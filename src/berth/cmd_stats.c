@@ -104,8 +104,8 @@ read_blkio (struct sample *s, json_t *data)
   }
 }
 
-/* One sample of ID; a stopped container (or one that stops meanwhile) is all
- * zeros.  */
+/* One sample of ID; a stopped container (or one that stops meanwhile) has
+ * none (shown as "--").  */
 static void
 fill_sample (struct berth_engine *e, const char *id, struct sample *s)
 {
@@ -196,6 +196,16 @@ row_of (const struct sample *prev, const struct sample *cur, bool no_trunc)
   snprintf (cpu, sizeof (cpu), "%.2f%%", cpu_pct);
   snprintf (memp, sizeof (memp), "%.2f%%", mem_pct);
   snprintf (pids, sizeof (pids), "%llu", (unsigned long long)cur->pids);
+  /* Nothing to measure: Docker's "--", not zeros that look measured.  */
+  if (!cur->running)
+    {
+      snprintf (cpu, sizeof (cpu), "--");
+      snprintf (usage, sizeof (usage), "-- / --");
+      snprintf (memp, sizeof (memp), "--");
+      snprintf (net, sizeof (net), "--");
+      snprintf (blk, sizeof (blk), "--");
+      snprintf (pids, sizeof (pids), "--");
+    }
   return json_pack ("{s:s%,s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", cur->id,
                     no_trunc ? strlen (cur->id) : (size_t)12, "Container", cur->id,
                     no_trunc ? strlen (cur->id) : (size_t)12, "Name", cur->name ?: "", "CPUPerc",

@@ -57,6 +57,64 @@ usage (FILE *out)
            "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
 }
 
+/* `berth COMMAND --help`: the command's synopsis (Docker's flag names;
+ * README and `berth --help` say more).  False for a command without one.  */
+static bool
+command_help (const char *cmd)
+{
+  static const struct
+  {
+    const char *name, *usage;
+  } help[] = {
+    { "run", "run [OPTIONS] IMAGE [COMMAND [ARG...]]: create and start a container\n"
+             "  -d -i -t --rm --name -e --env-file -w -u --hostname --entrypoint -l\n"
+             "  -v --mount --read-only --tmpfs -m --memory-swap --memory-reservation\n"
+             "  --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --oom-score-adj\n"
+             "  --cap-add --cap-drop --privileged --security-opt --device --shm-size\n"
+             "  --init --restart --stop-signal --stop-timeout --network --log-opt" },
+    { "create", "create [OPTIONS] IMAGE [COMMAND [ARG...]]: the options of run, not started" },
+    { "start", "start [-a] [-i] CONTAINER..." },
+    { "stop", "stop [-t SECONDS] CONTAINER..." },
+    { "restart", "restart [-t SECONDS] CONTAINER..." },
+    { "kill", "kill [-s SIGNAL] CONTAINER..." },
+    { "rm", "rm [-f] [-v] CONTAINER..." },
+    { "ps", "ps [-a] [-q] [-n N] [-l] [-s] [--no-trunc] [--filter K=V] [--format TEMPLATE]" },
+    { "inspect", "inspect [-f TEMPLATE] CONTAINER|IMAGE..." },
+    { "logs", "logs [-f] [--tail N] [--since TIME] [-t] CONTAINER" },
+    { "wait", "wait CONTAINER..." },
+    { "top", "top CONTAINER" },
+    { "port", "port CONTAINER" },
+    { "exec", "exec [-d] [-i] [-t] [-u USER] [-w DIR] [-e VAR=VALUE] [--privileged] CONTAINER "
+              "COMMAND [ARG...]" },
+    { "attach", "attach [--detach-keys KEYS] [--no-stdin] [--sig-proxy=true|false] CONTAINER" },
+    { "stats", "stats [-a] [--no-stream] [--no-trunc] [--format TEMPLATE] [CONTAINER...]" },
+    { "pause", "pause CONTAINER..." },
+    { "unpause", "unpause CONTAINER..." },
+    { "rename", "rename CONTAINER NEW_NAME" },
+    { "cp", "cp [-a] [-L] CONTAINER:SRC DEST|- | SRC|- CONTAINER:DEST" },
+    { "export", "export [-o FILE] CONTAINER" },
+    { "commit", "commit [-a AUTHOR] [-c X] [-m MSG] [-p] CONTAINER [NAME[:TAG]]" },
+    { "images", "images [-q] [--no-trunc] [--format TEMPLATE]" },
+    { "rmi", "rmi [-f] IMAGE..." },
+    { "tag", "tag SOURCE TARGET" },
+    { "history", "history IMAGE" },
+    { "import", "import FILE|- [NAME[:TAG]]" },
+    { "load", "load -i FILE|-" },
+    { "save", "save -o FILE [--format docker-archive|oci] IMAGE..." },
+    { "volume", "volume create|ls|inspect|rm|prune" },
+    { "image", "image from-host|inspect|ls|prune|rm|tag|history|import|load|save|mount|umount" },
+    { "container", "container COMMAND: the container commands, and prune" },
+  };
+
+  for (size_t i = 0; i < sizeof (help) / sizeof (help[0]); i++)
+    if (strcmp (cmd, help[i].name) == 0)
+      {
+        printf ("Usage: berth %s\n", help[i].usage);
+        return true;
+      }
+  return false;
+}
+
 int
 cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
 {
@@ -201,6 +259,8 @@ main (int argc, char **argv)
       usage (stderr);
       return BERTH_EXIT_ERROR;
     }
+  if (optind + 1 < argc && strcmp (argv[optind + 1], "--help") == 0 && command_help (argv[optind]))
+    return 0;
   /* Commands that create or exec containers in this process (libberth
    * clones the container's init from us) run from a sealed copy of the
    * binary, so a container cannot overwrite it through /proc/self/exe

@@ -21,6 +21,7 @@ struct berth_context
 {
   struct berth_runtime rt;
   char *root;
+  char *seccomp_cache;
 };
 
 int
@@ -34,8 +35,11 @@ berth_context_new (const struct berth_context_options *o, berth_context **out, b
       return berth_error_set_code (err, BERTH_EINVAL);
     }
   ctx = calloc (1, sizeof (*ctx));
-  if (ctx == NULL || (ctx->root = strdup (o->root)) == NULL)
+  if (ctx == NULL || (ctx->root = strdup (o->root)) == NULL
+      || (o->seccomp_cache_dir && (ctx->seccomp_cache = strdup (o->seccomp_cache_dir)) == NULL))
     {
+      if (ctx)
+        free (ctx->root);
       free (ctx);
       return berth_error (err, ENOMEM, "context");
     }
@@ -44,7 +48,9 @@ berth_context_new (const struct berth_context_options *o, berth_context **out, b
                                     .rootless = o->rootless,
                                     .debug = o->debug,
                                     .log = o->log,
-                                    .log_data = o->log_data };
+                                    .log_data = o->log_data,
+                                    .seccomp_cache = ctx->seccomp_cache,
+                                    .keep_cgroup_parents = o->keep_cgroup_parents };
   *out = ctx;
   return 0;
 }
@@ -55,6 +61,7 @@ berth_context_free (berth_context *ctx)
   if (ctx == NULL)
     return;
   free (ctx->root);
+  free (ctx->seccomp_cache);
   free (ctx);
 }
 

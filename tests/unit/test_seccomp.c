@@ -31,6 +31,7 @@
 
 #include "cleanup.h"
 #include "linux/process.h"
+#include "linux/seccomp_cache.h"
 #include "linux/seccomp_filter.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -385,6 +386,100 @@ test_errno_rule (void **state)
   assert_false (berth_seccomp_filter_uses_notify (f));
   assert_true (berth_seccomp_filter_length (f) > 0);
   assert_int_equal (run_filtered (f, child_mkdir_enosys, NULL), 0);
+}
+
+/* The cache (seccomp_cache.c): a second prepare of the same profile gives
+ * the same program from the entry; another profile gets its own entry; an
+ * entry that others may write, or that does not match, is compiled again.  */
+static char *
+only_entry (const char *dir)
+{
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *de;
+  char *path = NULL;
+  int n = 0;
+
+  assert_non_null (d);
+  while ((de = readdir (d)))
+    if (de->d_name[0] != '.')
+      {
+        n++;
+        free (path);
+        assert_true (asprintf (&path, "%s/%s", dir, de->d_name) > 0);
+      }
+  assert_int_equal (n, 1);
+  return path;
+}
+
+static struct berth_seccomp_filter *
+prepare_cached_ok (struct berth_spec *spec, const char *dir)
+{
+  cleanup_error berth_error_t err = NULL;
+  struct berth_seccomp_filter *f = NULL;
+
+  if (berth_seccomp_prepare_cached (spec->linux_.seccomp, dir, &f, &err) < 0)
+    fail_msg ("prepare cached: %s", err->msg);
+  return f;
+}
+
+static void
+test_cache (void **state)
+{
+  static const char profile[] = "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
+                                "['mkdir'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 38}]}";
+  char base[] = "/tmp/berth-test-seccomp-cache-XXXXXX";
+  cleanup_free char *dir = NULL, *entry = NULL;
+  cleanup_error berth_error_t err = NULL;
+  struct berth_spec *spec = parse_ok (profile), *other;
+  struct berth_seccomp_filter *fresh, *cached;
+  unsigned len;
+  struct stat st;
+
+  (void)state;
+  assert_non_null (mkdtemp (base));
+  assert_true (asprintf (&dir, "%s/seccomp", base) > 0);
+  fresh = prepare_cached_ok (spec, dir);
+  entry = only_entry (dir);
+  assert_int_equal (stat (entry, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0600);
+  len = berth_seccomp_filter_length (fresh);
+  cached = prepare_cached_ok (spec, dir);
+  assert_int_equal (berth_seccomp_filter_length (cached), len);
+  assert_memory_equal (berth_seccomp_filter_program (cached), berth_seccomp_filter_program (fresh),
+                       len * 8);
+  assert_int_equal (berth_seccomp_filter_uses_notify (cached), false);
+  if (geteuid () == 0)
+    assert_int_equal (run_filtered (cached, child_mkdir_enosys, NULL), 0);
+  berth_seccomp_filter_free (cached);
+  /* a torn entry (a crash mid-write, or a power loss) is a miss */
+  assert_int_equal (truncate (entry, st.st_size - 3), 0);
+  cached = prepare_cached_ok (spec, dir);
+  assert_int_equal (berth_seccomp_filter_length (cached), len);
+  assert_int_equal (stat (entry, &st), 0);
+  berth_seccomp_filter_free (cached);
+  /* writable by others: not trusted, written anew */
+  assert_int_equal (chmod (entry, 0666), 0);
+  berth_seccomp_filter_free (prepare_cached_ok (spec, dir));
+  assert_int_equal (stat (entry, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0600);
+  /* another profile: another entry */
+  other = parse_ok ("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'],"
+                    " 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1}]}");
+  berth_seccomp_filter_free (prepare_cached_ok (other, dir));
+  {
+    cleanup_dir DIR *d = opendir (dir);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir (d)))
+      n += de->d_name[0] != '.';
+    assert_int_equal (n, 2);
+  }
+  /* no directory: no cache, still a filter */
+  berth_seccomp_filter_free (prepare_cached_ok (spec, NULL));
+  berth_seccomp_filter_free (fresh);
+  berth_spec_free (other);
+  berth_spec_free (spec);
+  assert_int_equal (berth_remove_tree (base, &err), 0);
 }
 
 /* Everything fails with the default errno but exiting.  */
@@ -1127,6 +1222,7 @@ main (void)
     cmocka_unit_test (test_parse_all_names),
     cmocka_unit_test (test_parse_errors),
     cmocka_unit_test (test_errno_rule),
+    cmocka_unit_test (test_cache),
     cmocka_unit_test (test_default_errno),
     cmocka_unit_test (test_arg_conditions),
     cmocka_unit_test (test_arg_personality),

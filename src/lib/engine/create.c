@@ -251,7 +251,12 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       berth_image_free (img);
       return -1;
     }
-  if (berth_store_create (e->store, req->name, id, &name, &lock, err) < 0)
+  /* A --rm container does not outlive its run: a power loss ends it, so its
+   * files need not reach the disk before it starts (atomic renames keep
+   * them whole against crashes of berth; what a power loss leaves of them
+   * is an empty record, a dead create that ps and rm clean up).  Saves
+   * two fsyncs, 1-15 ms each.  */
+  if (berth_store_create_sync (e->store, req->name, id, &name, &lock, !req->rm, err) < 0)
     goto out;
   dir = berth_store_container_dir (e->store, id);
   rootfs = berth_engine_path (e, id, "rootfs");
@@ -319,7 +324,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       berth_error (err, ENOMEM, "record");
       goto fail;
     }
-  if (berth_store_write_record (e->store, id, rec, err) < 0)
+  if (berth_store_write_record_sync (e->store, id, rec, !req->rm, err) < 0)
     goto fail;
   r = 0;
   goto out;

@@ -589,7 +589,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
   cleanup_close int mlock = -1, devnull = -1;
   struct log_file log = { .fd = -1, .max = BERTH_LOG_DEFAULT_MAX_SIZE };
   json_t *rec = NULL;
-  bool tty, interactive, mounted = false, auto_remove;
+  bool tty, interactive, mounted = false, auto_remove, hand_over = false;
   long backoff = 100;
   size_t len;
   int status = 0;
@@ -803,7 +803,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
           berth_error_release (&ignored);
       }
       end.exit_code = status;
-      if (!foreground && berth_store_read_record (e->store, id, &rec, NULL) == 0)
+      if (berth_store_read_record (e->store, id, &rec, NULL) == 0)
         {
           end.restarting = should_restart (rec, status);
           json_decref (rec);
@@ -822,6 +822,14 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
       }
       if (!end.restarting)
         break;
+      /* A foreground run ends with the container's first exit, and its
+       * status, as `docker run` does without -d; the restarts go on in the
+       * background, under a detached monitor (see done:).  */
+      if (foreground)
+        {
+          hand_over = true;
+          break;
+        }
       /* Docker's back-off: 100 ms doubling; a stop meanwhile ends it.  */
       for (long waited = 0; waited < backoff; waited += 50)
         {
@@ -892,6 +900,16 @@ done:
       cleanup_close int lock = berth_store_lock (e->store, id, false, &ignored);
       /* Our own lock goes first: the directory goes with everything in it.  */
       if (berth_store_remove (e->store, id, &ignored) < 0)
+        berth_error_release (&ignored);
+    }
+  if (hand_over)
+    {
+      berth_error_t ignored = NULL;
+      int started;
+      /* The new monitor takes the monitor lock: ours goes first.  A start
+       * that fails is in the record, as a detached restart's would be.  */
+      close (steal_fd (&mlock));
+      if (berth_engine_start_detached (e, id, &started, &ignored) < 0)
         berth_error_release (&ignored);
     }
   return 0;

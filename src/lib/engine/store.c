@@ -180,13 +180,17 @@ berth_store_lock (struct berth_store *s, const char *id, bool nonblock, berth_er
   return fd;
 }
 
+/* An empty record counts as none: what a power loss can leave of a record
+ * written without fsync (renamed, its data never on disk), so such a
+ * container is a dead create that ps and rm clean up.  */
 static bool
 has_record (struct berth_store *s, const char *id)
 {
   char rel[BERTH_ID_LEN + sizeof ("/" RECORD_FILE)];
+  struct stat st;
 
   snprintf (rel, sizeof (rel), "%.64s/%s", id, RECORD_FILE);
-  return faccessat (s->containers_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  return fstatat (s->containers_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_size > 0;
 }
 
 /* A create that died: no record, and nobody holds the container's lock (its
@@ -264,20 +268,15 @@ write_atomic_at_sync (int dirfd, const char *name, const char *data, size_t len,
 }
 
 static int
-write_atomic_at (int dirfd, const char *name, const char *data, size_t len, berth_error_t *err)
-{
-  return write_atomic_at_sync (dirfd, name, data, len, true, err);
-}
-
-static int
-write_name_file (struct berth_store *s, const char *id, const char *name, berth_error_t *err)
+write_name_file (struct berth_store *s, const char *id, const char *name, bool sync,
+                 berth_error_t *err)
 {
   cleanup_close int dirfd
       = openat (s->containers_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
   if (dirfd < 0)
     return berth_error (err, errno, "open container %s", id);
-  return write_atomic_at (dirfd, "name", name, strlen (name), err);
+  return write_atomic_at_sync (dirfd, "name", name, strlen (name), sync, err);
 }
 
 /* Whom the name link NAME reserves the name for: 1 with *id set when the
@@ -446,6 +445,13 @@ int
 berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LEN + 1],
                     char **name_out, int *lock_fd, berth_error_t *err)
 {
+  return berth_store_create_sync (s, name, id, name_out, lock_fd, true, err);
+}
+
+int
+berth_store_create_sync (struct berth_store *s, const char *name, char id[BERTH_ID_LEN + 1],
+                         char **name_out, int *lock_fd, bool sync, berth_error_t *err)
+{
   cleanup_close int store_lock = -1;
   cleanup_close int lock = -1;
   char generated[72];
@@ -475,7 +481,8 @@ berth_store_create (struct berth_store *s, const char *name, char id[BERTH_ID_LE
         return berth_error (err, errno, "create container directory");
     }
   lock = berth_store_lock (s, id, true, err);
-  if (lock < 0 || write_name_file (s, id, name, err) < 0 || reserve_name (s, name, id, err) < 0)
+  if (lock < 0 || write_name_file (s, id, name, sync, err) < 0
+      || reserve_name (s, name, id, err) < 0)
     {
       cleanup_error berth_error_t ignored = NULL;
 
@@ -746,7 +753,7 @@ berth_store_rename (struct berth_store *s, const char *id, const char *new_name,
    * switch), then the old link, each step leaving only stale links.  */
   if (reserve_name (s, new_name, id, err) < 0)
     return berth_error_ret (err);
-  if (write_name_file (s, id, new_name, err) < 0)
+  if (write_name_file (s, id, new_name, true, err) < 0)
     {
       release_name (s, new_name, id);
       return berth_error_ret (err);

@@ -46,6 +46,11 @@ void berth_store_close (struct berth_store *store);
 int berth_store_create (struct berth_store *store, const char *name, char id[BERTH_ID_LEN + 1],
                         char **name_out, int *lock_fd, berth_error_t *err);
 
+/* The same, without fsync of the name file when !SYNC (for containers
+ * that do not outlive their run, see berth_store_write_record_sync).  */
+int berth_store_create_sync (struct berth_store *store, const char *name, char id[BERTH_ID_LEN + 1],
+                             char **name_out, int *lock_fd, bool sync, berth_error_t *err);
+
 /* Write the record of ID atomically (temporary file, fsync, rename).  The
  * caller holds the container's lock.  */
 int berth_store_write_record (struct berth_store *store, const char *id, json_t *record,

@@ -402,6 +402,34 @@ berth_seccomp_filter_length (const struct berth_seccomp_filter *f)
   return f->len;
 }
 
+const void *
+berth_seccomp_filter_program (const struct berth_seccomp_filter *f)
+{
+  return f->insns;
+}
+
+int
+berth_seccomp_filter_from_program (const struct berth_seccomp *s, const void *insns, unsigned len,
+                                   struct berth_seccomp_filter **out, berth_error_t *err)
+{
+  cleanup_seccomp_filter struct berth_seccomp_filter *f = NULL;
+
+  *out = NULL;
+  if (len == 0 || len > USHRT_MAX)
+    return berth_error (err, EINVAL, "seccomp: BPF program of %u instructions", len);
+  if (check_notify_rules (s, err) < 0)
+    return berth_error_ret (err);
+  f = calloc (1, sizeof (*f));
+  if (f == NULL || (f->insns = malloc (len * sizeof (struct sock_filter))) == NULL)
+    return berth_error (err, ENOMEM, "seccomp filter");
+  memcpy (f->insns, insns, len * sizeof (struct sock_filter));
+  f->len = (unsigned short)len;
+  f->notify = berth_seccomp_uses_notify (s);
+  f->flags = kernel_flags (s, f->notify);
+  *out = steal_pointer (&f);
+  return 0;
+}
+
 void
 berth_seccomp_filter_free (struct berth_seccomp_filter *f)
 {

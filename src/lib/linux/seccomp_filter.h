@@ -61,6 +61,17 @@ bool berth_seccomp_filter_uses_notify (const struct berth_seccomp_filter *f);
 /* Number of BPF instructions (for tests and debugging).  */
 unsigned berth_seccomp_filter_length (const struct berth_seccomp_filter *f);
 
+/* The compiled program of F (struct sock_filter[berth_seccomp_filter_length]),
+ * owned by F: what seccomp_cache.c keeps.  */
+const void *berth_seccomp_filter_program (const struct berth_seccomp_filter *f);
+
+/* A filter for S from a program compiled before (LEN instructions, copied):
+ * the seccomp(2) flags and the listener come from S as with
+ * berth_seccomp_prepare, the program is taken as it is.  */
+int berth_seccomp_filter_from_program (const struct berth_seccomp *s, const void *insns,
+                                       unsigned len, struct berth_seccomp_filter **out,
+                                       berth_error_t *err);
+
 void berth_seccomp_filter_free (struct berth_seccomp_filter *f);
 
 /* Connect to the AF_UNIX SOCK_STREAM socket at LISTENER_PATH and send the

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/rootfs/rootfs.h"
+#include "linux/seccomp_cache.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "oci/seccomp.h"
@@ -524,6 +525,7 @@ make_cgroup (const struct berth_runtime *rt, const char *id, const struct berth_
     .systemd = rt->systemd_cgroup,
     .resources = spec->linux_.resources,
     .default_devices = geteuid () == 0,
+    .keep_parents = rt->keep_cgroup_parents,
   };
   berth_error_t local = NULL;
 
@@ -682,7 +684,9 @@ create_container (const struct berth_runtime *rt, const struct berth_create_opti
       l.has_stdio = true;
       memcpy (l.stdio, o->stdio, sizeof (l.stdio));
     }
-  if (spec->linux_.seccomp && berth_seccomp_prepare (spec->linux_.seccomp, &l.seccomp, err) < 0)
+  if (spec->linux_.seccomp
+      && berth_seccomp_prepare_cached (spec->linux_.seccomp, rt->seccomp_cache, &l.seccomp, err)
+             < 0)
     {
       r = berth_error_ret (err);
       close (socks[1]);

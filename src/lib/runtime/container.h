@@ -20,6 +20,8 @@ struct berth_runtime
   bool debug;
   berth_log_fn log; /* warnings and debug lines (see log.h), may be NULL */
   void *log_data;
+  const char *seccomp_cache; /* compiled seccomp programs (seccomp_cache.h); NULL: none */
+  bool keep_cgroup_parents;  /* see berth_cgroup_config.keep_parents */
 };
 
 struct berth_create_options

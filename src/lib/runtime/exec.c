@@ -25,6 +25,7 @@
 #include "linux/cgroup/cgroup.h"
 #include "linux/lsm_labels.h"
 #include "linux/process.h"
+#include "linux/seccomp_cache.h"
 #include "linux/seccomp_filter.h"
 #include "linux/terminal.h"
 #include "oci/seccomp.h"
@@ -505,7 +506,7 @@ berth_container_exec_spawn (const struct berth_runtime *rt, const struct berth_e
     goto out;
   if (spec->linux_.seccomp)
     {
-      r = berth_seccomp_prepare (spec->linux_.seccomp, &filter, err);
+      r = berth_seccomp_prepare_cached (spec->linux_.seccomp, rt->seccomp_cache, &filter, err);
       if (r < 0)
         goto out;
     }

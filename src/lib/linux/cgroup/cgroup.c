@@ -181,6 +181,19 @@ count_missing (const struct cg_hierarchy *h)
   return n;
 }
 
+/* With keep_parents, a cgroup owns only its last directory.  */
+static void
+disown_parents (struct berth_cgroup *cg, const struct berth_cgroup_config *cfg)
+{
+  if (!cfg->keep_parents)
+    return;
+  for (size_t i = 0; i < cg->n_v1; i++)
+    if (cg->v1[i].created > 1)
+      cg->v1[i].created = 1;
+  if (cg->v2.created > 1)
+    cg->v2.created = 1;
+}
+
 static int
 record_before_make (struct berth_cgroup *cg, const struct berth_cgroup_config *cfg,
                     berth_error_t *err)
@@ -191,6 +204,7 @@ record_before_make (struct berth_cgroup *cg, const struct berth_cgroup_config *c
     cg->v1[i].created = count_missing (&cg->v1[i]);
   if (cg->has_v2)
     cg->v2.created = count_missing (&cg->v2);
+  disown_parents (cg, cfg);
   saved = berth_cgroup_serialize (cg);
   for (size_t i = 0; i < cg->n_v1; i++)
     cg->v1[i].created = 0;
@@ -216,8 +230,14 @@ berth_cgroup_create (const struct berth_cgroup_config *cfg, struct berth_cgroup 
   if (cfg->before_make
       && (check_unpopulated (cg, err) < 0 || record_before_make (cg, cfg, err) < 0))
     return berth_error_wrap (err, "create cgroup `%s`", cg->path);
-  if (make_directories (cg, err) < 0 || check_unpopulated (cg, err) < 0
-      || cg_apply (cg, cfg->resources, false, err) < 0)
+  if (make_directories (cg, err) < 0)
+    {
+      disown_parents (cg, cfg);
+      for_each_hierarchy (cg, remove_if_made);
+      return berth_error_wrap (err, "create cgroup `%s`", cg->path);
+    }
+  disown_parents (cg, cfg);
+  if (check_unpopulated (cg, err) < 0 || cg_apply (cg, cfg->resources, false, err) < 0)
     {
       for_each_hierarchy (cg, remove_if_made);
       return berth_error_wrap (err, "create cgroup `%s`", cg->path);

@@ -80,6 +80,10 @@ struct berth_cgroup_config
    * NULL for none.  */
   int (*before_make) (const char *saved, void *data, berth_error_t *err);
   void *before_make_data;
+  /* The parents create makes stay when the cgroup is destroyed (an engine's
+   * /berth, shared by its containers as Docker's /docker is): only the
+   * container's own directory is the container's.  */
+  bool keep_parents;
 };
 
 struct berth_cgroup;

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -135,32 +137,96 @@ is_v1_hierarchy (const struct berth_cgroup *cg, int rootfd, const char *name)
 }
 
 static int
+add_v1_hierarchy (struct berth_cgroup *cg, const char *name, berth_error_t *err)
+{
+  cleanup_free char *base = NULL;
+  struct cg_hierarchy *grown = realloc (cg->v1, (cg->n_v1 + 1) * sizeof (*cg->v1));
+
+  if (grown == NULL)
+    return berth_error (err, ENOMEM, "list cgroup hierarchies");
+  cg->v1 = grown;
+  memset (&cg->v1[cg->n_v1], 0, sizeof (*cg->v1));
+  cg->n_v1++;
+  if (asprintf (&base, "%s/%s", cg->root, name) < 0
+      || set_hierarchy (&cg->v1[cg->n_v1 - 1], name, base, cg->path) < 0)
+    return berth_error (err, ENOMEM, "list cgroup hierarchies");
+  return 0;
+}
+
+/* The v1 hierarchies of the host's /sys/fs/cgroup, as last listed, for a
+ * second: one `run` loads its container's cgroup seven times, and each
+ * listing costs two syscalls per hierarchy (ten on a hybrid host).  A
+ * process that lives longer lists them again each second, so a hierarchy
+ * mounted or unmounted meanwhile is seen.  */
+#define V1_MEMO_MAX 32
+#define V1_MEMO_TTL_NS 1000000000LL
+static struct
+{
+  pthread_mutex_t lock;
+  char *names[V1_MEMO_MAX];
+  size_t n;
+  long long at_ns; /* CLOCK_MONOTONIC of the listing; 0: none */
+} v1_memo = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static long long
+monotonic_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* From the memo when it is fresh: true with CG's hierarchies filled.  */
+static bool
+v1_from_memo (struct berth_cgroup *cg, bool *failed, berth_error_t *err)
+{
+  bool hit;
+
+  pthread_mutex_lock (&v1_memo.lock);
+  hit = v1_memo.at_ns != 0 && monotonic_ns () - v1_memo.at_ns < V1_MEMO_TTL_NS;
+  for (size_t i = 0; hit && i < v1_memo.n && !*failed; i++)
+    *failed = add_v1_hierarchy (cg, v1_memo.names[i], err) < 0;
+  pthread_mutex_unlock (&v1_memo.lock);
+  return hit;
+}
+
+static void
+v1_to_memo (const struct berth_cgroup *cg)
+{
+  pthread_mutex_lock (&v1_memo.lock);
+  for (size_t i = 0; i < v1_memo.n; i++)
+    free (v1_memo.names[i]);
+  v1_memo.n = 0;
+  v1_memo.at_ns = 0;
+  if (cg->n_v1 <= V1_MEMO_MAX)
+    {
+      for (size_t i = 0; i < cg->n_v1 && (v1_memo.names[i] = strdup (cg->v1[i].name)); i++)
+        v1_memo.n++;
+      if (v1_memo.n == cg->n_v1)
+        v1_memo.at_ns = monotonic_ns ();
+    }
+  pthread_mutex_unlock (&v1_memo.lock);
+}
+
+static int
 discover_v1 (struct berth_cgroup *cg, berth_error_t *err)
 {
-  cleanup_dir DIR *d = opendir (cg->root);
+  bool memo = !cg->fake && strcmp (cg->root, CG_DEFAULT_ROOT) == 0, failed = false;
+  cleanup_dir DIR *d = NULL;
   struct dirent *de;
 
+  if (memo && v1_from_memo (cg, &failed, err))
+    return failed ? berth_error_ret (err) : 0;
+  d = opendir (cg->root);
   if (d == NULL)
     return berth_error (err, errno, "opendir `%s`", cg->root);
   while ((de = readdir (d)))
-    {
-      cleanup_free char *base = NULL;
-      struct cg_hierarchy *grown;
-
-      if (!is_v1_hierarchy (cg, dirfd (d), de->d_name))
-        continue;
-      grown = realloc (cg->v1, (cg->n_v1 + 1) * sizeof (*cg->v1));
-      if (grown == NULL)
-        return berth_error (err, ENOMEM, "list cgroup hierarchies");
-      cg->v1 = grown;
-      memset (&cg->v1[cg->n_v1], 0, sizeof (*cg->v1));
-      cg->n_v1++;
-      if (asprintf (&base, "%s/%s", cg->root, de->d_name) < 0
-          || set_hierarchy (&cg->v1[cg->n_v1 - 1], de->d_name, base, cg->path) < 0)
-        return berth_error (err, ENOMEM, "list cgroup hierarchies");
-    }
+    if (is_v1_hierarchy (cg, dirfd (d), de->d_name) && add_v1_hierarchy (cg, de->d_name, err) < 0)
+      return berth_error_ret (err);
   if (cg->n_v1 > 1)
     qsort (cg->v1, cg->n_v1, sizeof (*cg->v1), compare_hierarchies);
+  if (memo)
+    v1_to_memo (cg);
   return 0;
 }
 

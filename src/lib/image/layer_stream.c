@@ -52,6 +52,9 @@ struct layer_stream
   char *tmp_dir;
   int unpack_ret;
   berth_error_t unpack_err;
+  /* The decompressor failed: the rest is only hashed, so that a wrong
+   * download is reported as the digest mismatch it is.  */
+  berth_error_t feed_err;
   unsigned char out[1 << 17];
 };
 
@@ -99,6 +102,7 @@ layer_stream_abort (struct layer_stream *ls)
     berth_remove_tree (ls->tmp_dir, NULL);
   free (ls->tmp_dir);
   berth_error_release (&ls->unpack_err);
+  berth_error_release (&ls->feed_err);
   if (ls->w_open)
     blob_writer_abort (&ls->w);
   hasher_release (&ls->raw);
@@ -260,6 +264,8 @@ layer_stream_write (struct layer_stream *ls, const void *buf, size_t len, berth_
 
   hasher_update (&ls->raw, buf, len);
   ls->raw_size += len;
+  if (ls->feed_err)
+    return 0;
   if (ls->kind == KIND_SNIFF)
     {
       size_t n = sizeof (ls->head) - ls->head_len;
@@ -271,10 +277,11 @@ layer_stream_write (struct layer_stream *ls, const void *buf, size_t len, berth_
       len -= n;
       if (ls->head_len < sizeof (ls->head))
         return 0;
-      if (sniff (ls, err) < 0)
-        return -1;
+      if (sniff (ls, &ls->feed_err) < 0)
+        return 0;
     }
-  return feed (ls, p, len, err);
+  feed (ls, p, len, &ls->feed_err);
+  return 0;
 }
 
 int
@@ -285,12 +292,17 @@ layer_stream_finish (struct layer_stream *ls, char diff_id[DIGEST_LEN + 1], bert
   struct stat st;
   int ret = -1;
 
-  if (ls->kind == KIND_SNIFF && sniff (ls, err) < 0)
-    goto out;
+  if (ls->kind == KIND_SNIFF && ls->feed_err == NULL)
+    sniff (ls, &ls->feed_err);
   hasher_final (&ls->raw, raw);
   if (strcmp (raw, ls->expected_raw) != 0)
     {
       berth_error (err, 0, "layer digest mismatch: expected %s, got %s", ls->expected_raw, raw);
+      goto out;
+    }
+  if (ls->feed_err)
+    {
+      *err = steal_pointer (&ls->feed_err);
       goto out;
     }
   if ((ls->kind == KIND_GZIP && !ls->z_end) || (ls->kind == KIND_ZSTD && ls->zs_last != 0))

@@ -12,6 +12,7 @@
  * or a malformed manifest is an error that leaves no blob, layer or name
  * behind (layers that were complete and verified may stay, unreferenced,
  * until the next garbage collection; a later pull reuses them).  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -502,7 +503,8 @@ fetch_layers (struct pull *p, berth_error_t *err)
   return 0;
 }
 
-/* Record repo@digest on the image (what `images --digests` shows).  */
+/* Record repo@digest on the image (what `images --digests` shows), taking
+ * it from any other image that had it (a tag moved on the registry).  */
 static int
 add_repo_digest (struct berth_image_store *s, const char *id, const char *repo_digest,
                  berth_error_t *err)
@@ -523,17 +525,6 @@ add_repo_digest (struct berth_image_store *s, const char *id, const char *repo_d
   digests = json_object_get (e, "digests");
   if (!json_is_array (digests))
     json_object_set_new (e, "digests", digests = json_array ());
-  /* One digest per repository: the newest.  */
-  {
-    const char *at = strchr (repo_digest, '@');
-    size_t rl = at ? (size_t)(at - repo_digest) : strlen (repo_digest);
-    for (i = json_array_size (digests); i-- > 0;)
-      {
-        const char *v = json_string_value (json_array_get (digests, i));
-        if (v && strncmp (v, repo_digest, rl) == 0 && v[rl] == '@')
-          json_array_remove (digests, i);
-      }
-  }
   /* And the digest belongs to this image only.  */
   {
     const char *k;
@@ -572,7 +563,7 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
   cleanup_free char *body = NULL, *ctype = NULL, *config_text = NULL, *familiar = NULL;
   cleanup_free char *repo_digest = NULL;
   cleanup_strv char **diff_ids = NULL;
-  char manifest_digest[DIGEST_LEN + 1];
+  char manifest_digest[DIGEST_LEN + 1], top_digest[DIGEST_LEN + 1];
   json_t *doc = NULL, *config = NULL;
   const char *mt, *config_digest;
   size_t len, clen;
@@ -588,6 +579,8 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
     return -1;
   if (digest_buffer (body, len, manifest_digest, err) < 0)
     return -1;
+  /* The digest to pull this again by: the list's, when it is a list.  */
+  memcpy (top_digest, manifest_digest, sizeof (top_digest));
   doc = json_loadb (body, len, 0, NULL);
   if (!json_is_object (doc))
     {
@@ -652,7 +645,7 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
   diff_ids = calloc (p->n_jobs + 1, sizeof (char *));
   for (size_t i = 0; diff_ids && i < p->n_jobs; i++)
     diff_ids[i] = strdup (p->jobs[i].diff_id);
-  named.digest = manifest_digest;
+  named.digest = top_digest;
   familiar = ref->tag ? berth_image_ref_familiar (ref, false) : NULL;
   repo_digest = berth_image_ref_familiar (&named, true);
   if (diff_ids == NULL || repo_digest == NULL || (ref->tag && familiar == NULL))
@@ -668,7 +661,7 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
   }
   if (add_repo_digest (p->s, *id, repo_digest, err) < 0)
     goto out;
-  progress_message (p->progress, "Digest: %s", manifest_digest);
+  progress_message (p->progress, "Digest: %s", top_digest);
   ret = 0;
 out:
   if (gc_lock >= 0)
@@ -676,6 +669,38 @@ out:
   json_decref (doc);
   json_decref (config);
   return ret;
+}
+
+/* What a pull killed with SIGKILL left in tmp/ (a half-written blob, a
+ * half-unpacked layer) goes when no other writer is at work, at the start
+ * of the next pull; the partial downloads and their locks stay, to resume.  */
+static void
+sweep_stale_tmp (struct berth_image_store *s)
+{
+  cleanup_free char *lock_path = store_path (s, "gc.lock");
+  cleanup_free char *tmp = store_path (s, "tmp");
+  cleanup_close int lock = -1;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (lock_path == NULL || tmp == NULL)
+    return;
+  lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock (lock, LOCK_EX | LOCK_NB) < 0)
+    return;
+  d = opendir (tmp);
+  while (d && (de = readdir (d)))
+    {
+      cleanup_free char *p = NULL;
+      if (strncmp (de->d_name, "blob-", 5) != 0 && strncmp (de->d_name, "dir-", 4) != 0)
+        continue;
+      if (asprintf (&p, "%s/%s", tmp, de->d_name) < 0)
+        continue;
+      if (de->d_name[0] == 'd')
+        berth_remove_tree (p, NULL);
+      else
+        unlink (p);
+    }
 }
 
 int
@@ -695,6 +720,7 @@ berth_image_pull (struct berth_image_store *s, const char *name,
       registry_config_clear (&cfg);
       return -1;
     }
+  sweep_stale_tmp (s);
   /* The mirrors first, then the registry itself.  */
   mirrors = registry_config_mirrors (&cfg, ref.registry);
   n_hosts = json_array_size (mirrors) + 1;

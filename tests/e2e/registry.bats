@@ -67,12 +67,15 @@ setup_file() {
 			openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 &&
 			printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
 			openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext &&
+			openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=berth-client &&
+			printf 'extendedKeyUsage=clientAuth\n' >cext &&
+			openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.cert -days 2 -extfile cext &&
 			openssl req -x509 -newkey rsa:2048 -nodes -keyout tok.key -out tok.crt -days 2 -subj /CN=berth-test-token
 	) >/dev/null 2>&1 || return 1
 	htpasswd -Bbc "$T/htpasswd" tester s3cret >/dev/null 2>&1 || return 1
 
-	PA=$(free_port) PB=$(free_port) PC=$(free_port) PD=$(free_port) PT=$(free_port) PP=$(free_port)
-	echo "$PA $PB $PC $PD $PT $PP" >"$T/ports"
+	PA=$(free_port) PB=$(free_port) PC=$(free_port) PD=$(free_port) PT=$(free_port) PP=$(free_port) PE=$(free_port)
+	echo "$PA $PB $PC $PD $PT $PP $PE" >"$T/ports"
 	start_registry A "$PA" || return 1
 	start_registry B "$PB" 'auth:' '  htpasswd:' '    realm: berth-basic' "    path: $T/htpasswd" || return 1
 	$PY "$TOOLS/token-server.py" "$T/tls/tok.key" "$T/tls/tok.crt" "$PT" tester s3cret berth-issuer berth-test \
@@ -82,6 +85,11 @@ setup_file() {
 	start_registry C "$PC" 'auth:' '  token:' "    realm: http://127.0.0.1:$PT/token" '    service: berth-test' \
 		'    issuer: berth-issuer' "    rootcertbundle: $T/tls/tok.crt" || return 1
 	start_registry D "$PD" '  tls:' "    certificate: $T/tls/server.crt" "    key: $T/tls/server.key" || return 1
+	# E wants a client certificate signed by the test CA
+	start_registry E "$PE" '  tls:' "    certificate: $T/tls/server.crt" "    key: $T/tls/server.key" \
+		'    clientcas:' "      - $T/tls/ca.crt" || return 1
+	mkdir -p "$T/client-certs"
+	cp "$T/tls/ca.crt" "$T/tls/client.cert" "$T/tls/client.key" "$T/client-certs/"
 
 	local a=127.0.0.1:$PA
 	push_layout "$T/ml" "$a/test/ml:oci" --dest-tls-verify=false -f oci &&
@@ -94,7 +102,8 @@ setup_file() {
 		for i in 1 2 3 4 5; do push_layout "$T/s$i" "$a/test/s$i:latest" --dest-tls-verify=false || return 1; done &&
 		push_layout "$T/ml" "127.0.0.1:$PB/test/ml:latest" --dest-tls-verify=false --dest-creds tester:s3cret &&
 		push_layout "$T/ml" "127.0.0.1:$PC/test/ml:latest" --dest-tls-verify=false --dest-creds tester:s3cret &&
-		push_layout "$T/ml" "127.0.0.1:$PD/test/ml:latest" --dest-tls-verify=false || return 1
+		push_layout "$T/ml" "127.0.0.1:$PD/test/ml:latest" --dest-tls-verify=false &&
+		push_layout "$T/ml" "127.0.0.1:$PE/test/ml:latest" --dest-cert-dir "$T/client-certs" || return 1
 
 	# plain HTTP registries are "insecure" in berth's registries file
 	cat >"$T/registries.json" <<-EOF
@@ -114,8 +123,8 @@ teardown_file() {
 }
 
 setup() {
-	read -r PA PB PC PD PT PP <"$T/ports"
-	A=127.0.0.1:$PA B=127.0.0.1:$PB C=127.0.0.1:$PC D=127.0.0.1:$PD PX=127.0.0.1:$PP
+	read -r PA PB PC PD PT PP PE <"$T/ports"
+	A=127.0.0.1:$PA B=127.0.0.1:$PB C=127.0.0.1:$PC D=127.0.0.1:$PD PX=127.0.0.1:$PP E=127.0.0.1:$PE
 	ROOT=$T/root-$BATS_TEST_NUMBER
 	RUNROOT=$T/run-$BATS_TEST_NUMBER
 	export BERTH_REGISTRIES_CONF=$T/registries.json REGISTRY_AUTH_FILE=$T/auth-$BATS_TEST_NUMBER.json
@@ -210,9 +219,11 @@ store_tmp_clean() {
 	run b run --rm --network none "$A/test/ml:oci" head /one
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Unable to find image"*"one" ]]
-	# present: not pulled again
+	# present: the registry is not asked
+	n0=$(wc -l <"$T/A/log")
 	run b run --rm --network none "$A/test/ml:oci" head /one
 	[ "$output" = one ]
+	[ "$(wc -l <"$T/A/log")" -eq "$n0" ]
 	run b create --pull=always --network none "$A/test/ml:oci" true
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Already exists"* ]]
@@ -325,6 +336,49 @@ store_tmp_clean() {
 	rm -rf "$ROOT"
 	run b pull --cert-dir "$T/certs.d" "$D/test/ml"
 	[ "$status" -eq 125 ]
+}
+
+@test "TLS: a client certificate from certs.d (client.cert, client.key)" {
+	mkdir -p "$T/certs.d/$E"
+	cp "$T/tls/ca.crt" "$T/certs.d/$E/"
+	run b pull --cert-dir "$T/certs.d" "$E/test/ml"
+	[ "$status" -eq 125 ]
+	cp "$T/tls/client.cert" "$T/tls/client.key" "$T/certs.d/$E/"
+	run b pull --cert-dir "$T/certs.d" "$E/test/ml"
+	[ "$status" -eq 0 ]
+	# a certificate without its key is an error of its own
+	rm "$T/certs.d/$E/client.key"
+	run b pull --cert-dir "$T/certs.d" "$E/test/ml"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"without its .key"* ]]
+}
+
+@test "registries file: default registry for short names, mirrors tried first, a failing mirror skipped" {
+	cat >"$T/mirrors.json" <<-EOF
+		{"default-registry": "$A",
+		 "registries": {"$A": {"insecure": true, "mirrors": ["$D"]},
+		                "127.0.0.1:9": {"mirrors": ["$A"]}}}
+	EOF
+	export BERTH_REGISTRIES_CONF=$T/mirrors.json
+	# a short name goes to the default registry
+	run b pull test/ml:oci
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"from $A"* ]]
+	run b images --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = "$A/test/ml:oci" ]
+	# nothing listens on 127.0.0.1:9: its mirror serves
+	run b pull 127.0.0.1:9/test/ml:docker
+	[ "$status" -eq 0 ]
+	run b run --rm --network none 127.0.0.1:9/test/ml:docker head /one
+	[ "$output" = one ]
+	# A's mirror (D) is untrusted HTTPS: A itself serves
+	run b pull "$A/test/mlz"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Pulling $A/test/mlz from $D"*"Pulling $A/test/mlz from $A"* ]]
+	echo '{"registries": 3}' >"$T/bad.json"
+	BERTH_REGISTRIES_CONF=$T/bad.json run b pull test/ml:oci
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"registries config"* ]]
 }
 
 @test "safety: a blob corrupted on the registry's disk is a digest error and nothing is stored" {

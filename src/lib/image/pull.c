@@ -752,10 +752,10 @@ berth_image_pull (struct berth_image_store *s, const char *name,
       free (p.jobs);
       berth_error_release (&p.err);
       pthread_mutex_destroy (&p.mu);
+      berth_error_release (err);
       if (ret == 0)
         break;
-      berth_error_release (err);
-      *err = e;
+      *err = e; /* the last endpoint's error is the one reported */
     }
   berth_image_ref_clear (&ref);
   registry_config_clear (&cfg);

@@ -293,7 +293,7 @@ store_tmp_clean() {
 	[ "$status" -eq 125 ]
 }
 
-@test "auth: bearer tokens — challenge, token endpoint, scopes; ~/.docker/config.json is read" {
+@test "auth: bearer tokens — challenge, token endpoint, scopes; ~/.docker/config.json and credential helpers" {
 	run b pull "$C/test/ml"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"unauthorized"* ]]
@@ -316,6 +316,26 @@ store_tmp_clean() {
 	rm -rf "$ROOT"
 	run b pull "$C/test/ml"
 	[ "$status" -eq 0 ]
+	# a credential helper named by credHelpers (docker-credential-NAME get)
+	mkdir -p "$T/bin"
+	cat >"$T/bin/docker-credential-berthtest" <<-EOF
+		#!/bin/sh
+		read -r host
+		echo "\$host" >>"$T/helper.log"
+		[ "\$host" = "$C" ] || { echo "credentials not found in native keychain"; exit 1; }
+		echo '{"ServerURL":"$C","Username":"tester","Secret":"s3cret"}'
+	EOF
+	chmod +x "$T/bin/docker-credential-berthtest"
+	printf '{"auths":{},"credHelpers":{"%s":"berthtest"}}' "$C" >"$HOME/.docker/config.json"
+	rm -rf "$ROOT"
+	PATH=$T/bin:$PATH run b pull "$C/test/ml"
+	[ "$status" -eq 0 ]
+	grep -qx "$C" "$T/helper.log"
+	# credsStore, for every registry; a helper that knows nothing is no error
+	printf '{"auths":{},"credsStore":"berthtest"}' >"$HOME/.docker/config.json"
+	PATH=$T/bin:$PATH run b pull "$A/test/ml:oci"
+	[ "$status" -eq 0 ]
+	rm -rf "$T/bin" "$T/helper.log"
 }
 
 @test "TLS: a self-signed CA is refused; trusted through certs.d/HOST:PORT/ca.crt; --tls-verify=false" {

@@ -2,11 +2,19 @@
  * registries send them: `Bearer realm="...",service="...",scope="..."`) and
  * credentials in Docker's config format ({"auths": {HOST: {"auth":
  * base64("user:password")}}}), in berth's auth file (Podman's path,
- * mode 0600) and read from Docker's ~/.docker/config.json.  */
+ * mode 0600) and read from Docker's ~/.docker/config.json; either may name
+ * a credential helper ("credHelpers": {HOST: NAME}, "credsStore": NAME):
+ * `docker-credential-NAME get` reads HOST on stdin and answers
+ * {"Username", "Secret"}.  */
+
+extern char **environ;
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +190,93 @@ key_host (const char *key)
   return h;
 }
 
+/* Run docker-credential-NAME get for host.  Returns 1 with credentials, 0
+ * when the helper has none, negative on failure.  */
+static int
+run_helper (const char *name, const char *host, char **user, char **pass, berth_error_t *err)
+{
+  cleanup_free char *prog = NULL, *out = NULL;
+  int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, status, ret = -1;
+  posix_spawn_file_actions_t fa;
+  char *argv[3];
+  pid_t pid;
+  size_t len = 0;
+  json_t *j;
+
+  if (asprintf (&prog, "docker-credential-%s", name) < 0)
+    return berth_error (err, ENOMEM, "credential helper");
+  if (strchr (name, '/'))
+    return berth_error (err, 0, "invalid credential helper name `%s`", name);
+  if (pipe2 (in_pipe, O_CLOEXEC) < 0 || pipe2 (out_pipe, O_CLOEXEC) < 0)
+    {
+      ret = berth_error (err, errno, "pipe");
+      goto out;
+    }
+  argv[0] = prog;
+  argv[1] = (char *)"get";
+  argv[2] = NULL;
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_adddup2 (&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2 (&fa, out_pipe[1], 1);
+  errno = posix_spawnp (&pid, prog, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  if (errno != 0)
+    {
+      ret = berth_error (err, errno, "run `%s`", prog);
+      goto out;
+    }
+  close (in_pipe[0]);
+  close (out_pipe[1]);
+  in_pipe[0] = out_pipe[1] = -1;
+  {
+    /* A helper that exits early must not kill us with SIGPIPE.  */
+    sigset_t pipe_set, old;
+    sigemptyset (&pipe_set);
+    sigaddset (&pipe_set, SIGPIPE);
+    pthread_sigmask (SIG_BLOCK, &pipe_set, &old);
+    berth_write_all (in_pipe[1], host, strlen (host));
+    close (in_pipe[1]);
+    in_pipe[1] = -1;
+    {
+      struct timespec zero = { 0, 0 };
+      while (sigtimedwait (&pipe_set, NULL, &zero) > 0)
+        ;
+    }
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
+  }
+  berth_read_fd (out_pipe[0], &out, &len, NULL);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      /* "credentials not found in native keychain": nothing for this host.  */
+      ret = out && strstr (out, "not found")
+                ? 0
+                : berth_error (err, 0, "`%s get` failed for %s", prog, host);
+      goto out;
+    }
+  j = out ? json_loads (out, 0, NULL) : NULL;
+  if (!json_is_string (json_object_get (j, "Username"))
+      || !json_is_string (json_object_get (j, "Secret")))
+    ret = berth_error (err, 0, "`%s get`: no Username and Secret in its answer", prog);
+  else
+    {
+      *user = strdup (json_string_value (json_object_get (j, "Username")));
+      *pass = strdup (json_string_value (json_object_get (j, "Secret")));
+      ret = 1;
+    }
+  json_decref (j);
+out:
+  for (int i = 0; i < 2; i++)
+    {
+      if (in_pipe[i] >= 0)
+        close (in_pipe[i]);
+      if (out_pipe[i] >= 0)
+        close (out_pipe[i]);
+    }
+  return ret;
+}
+
 static int
 lookup_in (const char *path, const char *host, char **user, char **pass, berth_error_t *err)
 {
@@ -196,6 +291,16 @@ lookup_in (const char *path, const char *host, char **user, char **pass, berth_e
   root = json_load_file (path, 0, &jerr);
   if (root == NULL)
     return berth_error (err, 0, "auth file `%s`: %s", path, jerr.text);
+  json_object_foreach (json_object_get (root, "credHelpers"), k, v)
+  {
+    cleanup_free char *h = key_host (k);
+    if (h && strcmp (h, host) == 0 && json_is_string (v))
+      {
+        ret = run_helper (json_string_value (v), host, user, pass, err);
+        json_decref (root);
+        return ret;
+      }
+  }
   json_object_foreach (json_object_get (root, "auths"), k, v)
   {
     cleanup_free char *h = key_host (k), *decoded = NULL;
@@ -214,6 +319,9 @@ lookup_in (const char *path, const char *host, char **user, char **pass, berth_e
     ret = 1;
     break;
   }
+  if (ret == 0 && json_is_string (json_object_get (root, "credsStore")))
+    ret = run_helper (json_string_value (json_object_get (root, "credsStore")), host, user, pass,
+                      err);
   json_decref (root);
   return ret;
 }

@@ -208,6 +208,113 @@ test_platform_choice (void **state)
   json_decref (index);
 }
 
+#define CFG                                                                                        \
+  "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" D         \
+  "\",\"size\":2}"
+
+static int
+parse (const char *text, const char *ctype, json_t **doc, bool *index, berth_error_t *err)
+{
+  return manifest_parse (text, strlen (text), ctype, doc, index, err);
+}
+
+static void
+expect_parse_error (const char *text, const char *ctype, const char *msg)
+{
+  berth_error_t err = NULL;
+  json_t *doc = NULL;
+  bool index;
+  if (parse (text, ctype, &doc, &index, &err) == 0)
+    fail_msg ("accepted: %s", text);
+  assert_null (doc);
+  if (strstr (berth_error_message (err), msg) == NULL)
+    fail_msg ("`%s` lacks `%s`", berth_error_message (err), msg);
+  berth_error_release (&err);
+}
+
+static void
+test_manifest_parse (void **state)
+{
+  berth_error_t err = NULL;
+  json_t *doc = NULL;
+  bool index = true;
+
+  /* OCI, Docker schema 2 (mediaType in the body or only in Content-Type) */
+  assert_int_equal (parse ("{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_MANIFEST "\"," CFG
+                           ",\"layers\":[]}",
+                           NULL, &doc, &index, &err),
+                    0);
+  assert_false (index);
+  json_decref (doc);
+  assert_int_equal (parse ("{\"schemaVersion\":2," CFG ",\"layers\":[]}", MEDIA_DOCKER_MANIFEST,
+                           &doc, &index, &err),
+                    0);
+  assert_false (index);
+  json_decref (doc);
+  /* an index, told by its shape when nothing names it */
+  assert_int_equal (
+      parse ("{\"schemaVersion\":2,\"manifests\":[]}", "application/json", &doc, &index, &err), 0);
+  assert_true (index);
+  json_decref (doc);
+  assert_int_equal (
+      parse ("{\"schemaVersion\":2,\"manifests\":[]}", MEDIA_DOCKER_LIST, &doc, &index, &err), 0);
+  assert_true (index);
+  json_decref (doc);
+
+  expect_parse_error ("{\"schemaVersion\":2,", NULL, "not a JSON object");
+  expect_parse_error ("[1]", NULL, "not a JSON object");
+  expect_parse_error ("{\"schemaVersion\":1,\"fsLayers\":[]}",
+                      "application/vnd.docker.distribution.manifest.v1+prettyjws", "schema 1");
+  expect_parse_error ("{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:12\"}}", NULL,
+                      "no valid config digest");
+  expect_parse_error ("{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_INDEX "\"}", NULL,
+                      "no \"manifests\"");
+  expect_parse_error ("{\"schemaVersion\":2,\"mediaType\":\"application/x-other\"," CFG "}", NULL,
+                      "unsupported manifest type");
+}
+
+static void
+test_manifest_layers (void **state)
+{
+  static const struct
+  {
+    const char *layers, *diffs, *msg;
+  } cases[] = {
+    { "[{\"digest\":\"" D "\",\"size\":3}]", "[\"" D "\"]", NULL },
+    { "[{\"digest\":\"" D "\",\"size\":3}]", "[]", "1 layers but 0 diff_ids" },
+    { "[{\"digest\":\"sha256:00\",\"size\":3}]", "[\"" D "\"]", "no valid digest" },
+    { "[{\"digest\":\"" D "\"}]", "[\"" D "\"]", "no valid digest or size" },
+    { "[{\"digest\":\"" D "\",\"size\":-1}]", "[\"" D "\"]", "no valid digest or size" },
+    { "[{\"digest\":\"" D "\",\"size\":3,\"mediaType\":"
+      "\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\"}]",
+      "[\"" D "\"]", "foreign layer" },
+    { "{}", "[]", "no layers" },
+  };
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      cleanup_free char *m = NULL, *c = NULL;
+      berth_error_t err = NULL;
+      json_t *mj, *cj;
+      assert_true (asprintf (&m, "{\"layers\":%s}", cases[i].layers) > 0);
+      assert_true (asprintf (&c, "{\"rootfs\":{\"diff_ids\":%s}}", cases[i].diffs) > 0);
+      mj = json_loads (m, 0, NULL);
+      cj = json_loads (c, 0, NULL);
+      assert_non_null (mj);
+      assert_non_null (cj);
+      if (cases[i].msg == NULL)
+        assert_int_equal (manifest_check_layers (mj, cj, &err), 0);
+      else
+        {
+          assert_true (manifest_check_layers (mj, cj, &err) < 0);
+          if (strstr (berth_error_message (err), cases[i].msg) == NULL)
+            fail_msg ("case %zu: `%s`", i, berth_error_message (err));
+          berth_error_release (&err);
+        }
+      json_decref (mj);
+      json_decref (cj);
+    }
+}
+
 /* A gzip layer whose bytes do not match the expected digest: refused, and
  * nothing of it stays in the store.  */
 static void
@@ -257,6 +364,8 @@ main (void)
     cmocka_unit_test (test_challenge_basic_and_bad),
     cmocka_unit_test (test_auth_file),
     cmocka_unit_test (test_platform_choice),
+    cmocka_unit_test (test_manifest_parse),
+    cmocka_unit_test (test_manifest_layers),
     cmocka_unit_test (test_layer_stream_mismatch),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

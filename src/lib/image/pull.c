@@ -115,98 +115,6 @@ fetch_verified (struct pull *p, const char *kind, const char *digest, char **bod
   return 0;
 }
 
-static const char *
-media_type (json_t *doc, const char *content_type)
-{
-  const char *m = json_string_value (json_object_get (doc, "mediaType"));
-  if (m)
-    return m;
-  if (content_type)
-    return content_type;
-  /* An OCI index without mediaType has "manifests", a manifest "config".  */
-  return json_object_get (doc, "manifests") ? MEDIA_OCI_INDEX : MEDIA_OCI_MANIFEST;
-}
-
-static bool
-is_index (const char *mt)
-{
-  return strncmp (mt, MEDIA_OCI_INDEX, strlen (MEDIA_OCI_INDEX)) == 0
-         || strncmp (mt, MEDIA_DOCKER_LIST, strlen (MEDIA_DOCKER_LIST)) == 0;
-}
-
-static bool
-is_manifest (const char *mt)
-{
-  return strncmp (mt, MEDIA_OCI_MANIFEST, strlen (MEDIA_OCI_MANIFEST)) == 0
-         || strncmp (mt, MEDIA_DOCKER_MANIFEST, strlen (MEDIA_DOCKER_MANIFEST)) == 0;
-}
-
-/* The platform asked: "os/arch[/variant]", default this machine's.  */
-static int
-parse_platform (const char *s, char **os, char **arch, char **variant, berth_error_t *err)
-{
-  cleanup_free char *copy = strdup (s ? s : "linux");
-  char *a, *v;
-
-  if (copy == NULL)
-    return berth_error (err, ENOMEM, "platform");
-  a = strchr (copy, '/');
-  if (a)
-    *a++ = '\0';
-  v = a ? strchr (a, '/') : NULL;
-  if (v)
-    *v++ = '\0';
-  if (*copy == '\0' || (a && *a == '\0'))
-    return berth_error (err, 0, "invalid platform `%s` (want os/arch[/variant])", s);
-  *os = strdup (copy);
-  *arch = strdup (a ? a : config_architecture ());
-  *variant = v && *v ? strdup (v) : NULL;
-  return 0;
-}
-
-int
-manifest_choose_platform (json_t *index, const char *platform, const char **digest,
-                          berth_error_t *err)
-{
-  cleanup_free char *os = NULL, *arch = NULL, *variant = NULL, *seen = NULL;
-  size_t i, seen_len = 0;
-  json_t *m;
-
-  if (parse_platform (platform, &os, &arch, &variant, err) < 0)
-    return -1;
-  json_array_foreach (json_object_get (index, "manifests"), i, m)
-  {
-    json_t *pl = json_object_get (m, "platform");
-    const char *mos = json_string_value (json_object_get (pl, "os"));
-    const char *march = json_string_value (json_object_get (pl, "architecture"));
-    const char *mvar = json_string_value (json_object_get (pl, "variant"));
-    const char *d = json_string_value (json_object_get (m, "digest"));
-    if (mos && march)
-      {
-        char *ns;
-        if (asprintf (&ns, "%s%s%s/%s%s%s", seen ? seen : "", seen ? ", " : "", mos, march,
-                      mvar ? "/" : "", mvar ? mvar : "")
-            >= 0)
-          {
-            free (seen);
-            seen = ns;
-            seen_len++;
-          }
-      }
-    if (mos == NULL || march == NULL || strcmp (mos, os) != 0 || strcmp (march, arch) != 0)
-      continue;
-    if (variant && mvar && strcmp (variant, mvar) != 0)
-      continue;
-    if (!digest_valid (d))
-      return berth_error (err, 0, "malformed index: invalid digest for %s/%s", os, arch);
-    *digest = d;
-    return 0;
-  }
-  return berth_error (err, 0, "no image for platform %s/%s%s%s in the manifest list (it has: %s)",
-                      os, arch, variant ? "/" : "", variant ? variant : "",
-                      seen ? seen : "nothing");
-}
-
 /* Check the manifest's shape and build the layer jobs from it and the
  * config's diffIDs.  */
 static int
@@ -217,13 +125,8 @@ plan_layers (struct pull *p, json_t *manifest, json_t *config, berth_error_t *er
   size_t i;
   json_t *l;
 
-  if (!json_is_array (layers) || !json_is_array (diffs))
-    return berth_error (err, 0, "malformed manifest or config: no layers or diff_ids");
-  if (json_array_size (layers) != json_array_size (diffs))
-    return berth_error (err, 0, "malformed image: %zu layers but %zu diff_ids",
-                        json_array_size (layers), json_array_size (diffs));
-  if (json_array_size (layers) > BERTH_IMAGE_MAX_LAYERS)
-    return berth_error (err, 0, "image has too many layers (%zu)", json_array_size (layers));
+  if (manifest_check_layers (manifest, config, err) < 0)
+    return -1;
   p->n_jobs = json_array_size (layers);
   p->jobs = calloc (p->n_jobs + 1, sizeof (*p->jobs));
   if (p->jobs == NULL)
@@ -231,16 +134,10 @@ plan_layers (struct pull *p, json_t *manifest, json_t *config, berth_error_t *er
   json_array_foreach (layers, i, l)
   {
     struct layer_job *j = &p->jobs[i];
-    const char *mt = json_string_value (json_object_get (l, "mediaType"));
     j->digest = json_string_value (json_object_get (l, "digest"));
     j->diff_id = json_string_value (json_array_get (diffs, i));
     j->size = json_integer_value (json_object_get (l, "size"));
     j->line = -1;
-    if (!digest_valid (j->digest) || !digest_valid (j->diff_id)
-        || !json_is_integer (json_object_get (l, "size")) || j->size < 0)
-      return berth_error (err, 0, "malformed manifest: layer %zu has no valid digest or size", i);
-    if (mt && strstr (mt, "foreign"))
-      return berth_error (err, 0, "layer %zu is a foreign layer (%s): not supported", i, mt);
   }
   return 0;
 }
@@ -565,7 +462,8 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
   cleanup_strv char **diff_ids = NULL;
   char manifest_digest[DIGEST_LEN + 1], top_digest[DIGEST_LEN + 1];
   json_t *doc = NULL, *config = NULL;
-  const char *mt, *config_digest;
+  const char *config_digest;
+  bool is_index = false;
   size_t len, clen;
   int ret = -1, gc_lock = -1;
   struct berth_image_ref named = *ref;
@@ -581,15 +479,9 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
     return -1;
   /* The digest to pull this again by: the list's, when it is a list.  */
   memcpy (top_digest, manifest_digest, sizeof (top_digest));
-  doc = json_loadb (body, len, 0, NULL);
-  if (!json_is_object (doc))
-    {
-      berth_error (err, 0, "malformed manifest from %s/%s: not JSON", ref->registry,
-                   ref->repository);
-      goto out;
-    }
-  mt = media_type (doc, ctype);
-  if (is_index (mt))
+  if (manifest_parse (body, len, ctype, &doc, &is_index, err) < 0)
+    goto out;
+  if (is_index)
     {
       const char *d = NULL;
       if (manifest_choose_platform (doc, o->platform, &d, err) < 0)
@@ -600,34 +492,16 @@ pull_from (struct pull *p, const struct berth_image_ref *ref,
       body = ctype = NULL;
       json_decref (doc);
       doc = NULL;
-      if (fetch_verified (p, "manifests", manifest_digest, &body, &len, &ctype, err) < 0)
+      if (fetch_verified (p, "manifests", manifest_digest, &body, &len, &ctype, err) < 0
+          || manifest_parse (body, len, ctype, &doc, &is_index, err) < 0)
         goto out;
-      doc = json_loadb (body, len, 0, NULL);
-      if (!json_is_object (doc))
+      if (is_index)
         {
-          berth_error (err, 0, "malformed manifest %.19s: not JSON", manifest_digest);
+          berth_error (err, 0, "malformed index: entry %.19s is an index too", manifest_digest);
           goto out;
         }
-      mt = media_type (doc, ctype);
-    }
-  if (!is_manifest (mt))
-    {
-      berth_error (err, 0, "unsupported manifest type `%s`%s", mt,
-                   strstr (mt, "v1") && strstr (mt, "docker") ? " (Docker schema 1 is obsolete)"
-                                                              : "");
-      goto out;
-    }
-  if (json_integer_value (json_object_get (doc, "schemaVersion")) != 2)
-    {
-      berth_error (err, 0, "malformed manifest: schemaVersion is not 2");
-      goto out;
     }
   config_digest = json_string_value (json_object_get (json_object_get (doc, "config"), "digest"));
-  if (!digest_valid (config_digest))
-    {
-      berth_error (err, 0, "malformed manifest: no valid config digest");
-      goto out;
-    }
   if (fetch_verified (p, "blobs", config_digest, &config_text, &clen, NULL, err) < 0)
     goto out;
   config = json_loadb (config_text, clen, 0, NULL);

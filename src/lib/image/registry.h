@@ -137,10 +137,18 @@ int layer_stream_finish (struct layer_stream *ls, char diff_id[DIGEST_LEN + 1], 
 void layer_stream_abort (struct layer_stream *ls);
 uint64_t layer_stream_raw_size (const struct layer_stream *ls);
 
-/* pull.c: the digest (borrowed) of the entry of a manifest list / OCI
- * index for platform "os/arch[/variant]" (NULL: linux and this machine's).  */
+/* manifest.c: parse a manifest document; *index tells a list (OCI index,
+ * Docker manifest list) from an image manifest, whose config digest is
+ * checked.  */
+int manifest_parse (const char *body, size_t len, const char *content_type, json_t **doc,
+                    bool *index, berth_error_t *err);
+/* The digest (borrowed) of the entry of a manifest list / OCI index for
+ * platform "os/arch[/variant]" (NULL: linux and this machine's).  */
 int manifest_choose_platform (json_t *index, const char *platform, const char **digest,
                               berth_error_t *err);
+/* The manifest's layers are valid descriptors, as many as the config's
+ * diffIDs, and none is foreign.  */
+int manifest_check_layers (json_t *manifest, json_t *config, berth_error_t *err);
 /* pull.c: record repo@digest on image id (one per repository).  */
 int image_record_repo_digest (struct berth_image_store *s, const char *id, const char *repo_digest,
                               berth_error_t *err);

@@ -6,9 +6,17 @@
  * request's scope, fetched from the challenge's realm and cached.  TLS
  * trusts the system CAs plus the CA files (.crt) of certs.d/HOST:PORT/, with the client
  * certificate (.cert and .key) found there; HTTP/2 is used when the server
- * offers it (ALPN).  */
+ * offers it (ALPN).
+ *
+ * libcurl is loaded with dlopen when a client is first made, not linked:
+ * its dependencies (nghttp2, ssh2, ldap, kerberos, rtmp, ...) cost every
+ * berth command about 6 ms of dynamic loading, and most commands (a run of
+ * an image that is present) never talk to a registry.  The calls below go
+ * through a table of the functions used; the names stay libcurl's.  */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -49,13 +57,85 @@ struct reg_client
   size_t n_tokens;
 };
 
+#define LIBCURL_SONAME "libcurl.so.4"
+
+static struct
+{
+  CURLcode (*global_init) (long);
+  const char *(*easy_strerror) (CURLcode);
+  CURL *(*easy_init) (void);
+  CURLcode (*easy_setopt) (CURL *, CURLoption, ...);
+  CURLcode (*easy_getinfo) (CURL *, CURLINFO, ...);
+  CURLcode (*easy_perform) (CURL *);
+  void (*easy_cleanup) (CURL *);
+  char *(*easy_escape) (CURL *, const char *, int);
+  void (*free) (void *);
+  CURLSH *(*share_init) (void);
+  CURLSHcode (*share_setopt) (CURLSH *, CURLSHoption, ...);
+  CURLSHcode (*share_cleanup) (CURLSH *);
+  struct curl_slist *(*slist_append) (struct curl_slist *, const char *);
+  void (*slist_free_all) (struct curl_slist *);
+  CURLU *(*url) (void);
+  CURLUcode (*url_set) (CURLU *, CURLUPart, const char *, unsigned int);
+  CURLUcode (*url_get) (const CURLU *, CURLUPart, char **, unsigned int);
+  void (*url_cleanup) (CURLU *);
+} curl_fn;
+
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_share_setopt
+#define curl_global_init curl_fn.global_init
+#define curl_easy_strerror curl_fn.easy_strerror
+#define curl_easy_init curl_fn.easy_init
+#define curl_easy_setopt curl_fn.easy_setopt
+#define curl_easy_getinfo curl_fn.easy_getinfo
+#define curl_easy_perform curl_fn.easy_perform
+#define curl_easy_cleanup curl_fn.easy_cleanup
+#define curl_easy_escape curl_fn.easy_escape
+#define curl_free curl_fn.free
+#define curl_share_init curl_fn.share_init
+#define curl_share_setopt curl_fn.share_setopt
+#define curl_share_cleanup curl_fn.share_cleanup
+#define curl_slist_append curl_fn.slist_append
+#define curl_slist_free_all curl_fn.slist_free_all
+#define curl_url curl_fn.url
+#define curl_url_set curl_fn.url_set
+#define curl_url_get curl_fn.url_get
+#define curl_url_cleanup curl_fn.url_cleanup
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_status;
+static char global_error[256];
 
 static void
 global_init (void)
 {
-  global_status = curl_global_init (CURL_GLOBAL_DEFAULT);
+  static const char *const names[] = {
+    "curl_global_init",  "curl_easy_strerror",  "curl_easy_init",    "curl_easy_setopt",
+    "curl_easy_getinfo", "curl_easy_perform",   "curl_easy_cleanup", "curl_easy_escape",
+    "curl_free",         "curl_share_init",     "curl_share_setopt", "curl_share_cleanup",
+    "curl_slist_append", "curl_slist_free_all", "curl_url",          "curl_url_set",
+    "curl_url_get",      "curl_url_cleanup",
+  };
+  void **slots = (void **)&curl_fn;
+  void *h = dlopen (LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+  CURLcode code;
+
+  _Static_assert(sizeof (curl_fn) == sizeof (names) / sizeof (names[0]) * sizeof (void *),
+                 "one name per libcurl function");
+  if (h == NULL)
+    {
+      snprintf (global_error, sizeof (global_error), "load " LIBCURL_SONAME ": %s", dlerror ());
+      return;
+    }
+  for (size_t i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    if ((slots[i] = dlsym (h, names[i])) == NULL)
+      {
+        snprintf (global_error, sizeof (global_error), LIBCURL_SONAME ": no %s", names[i]);
+        return;
+      }
+  code = curl_global_init (CURL_GLOBAL_DEFAULT);
+  if (code != CURLE_OK)
+    snprintf (global_error, sizeof (global_error), "libcurl: %s", curl_easy_strerror (code));
 }
 
 static void
@@ -694,8 +774,8 @@ reg_client_new (const char *host, const struct berth_registry_options *o,
   const char *endpoint = strcmp (host, "docker.io") == 0 ? "registry-1.docker.io" : host;
 
   pthread_once (&global_once, global_init);
-  if (global_status != CURLE_OK)
-    return berth_error (err, 0, "libcurl: %s", curl_easy_strerror (global_status));
+  if (global_error[0])
+    return berth_error (err, 0, "%s", global_error);
   c = calloc (1, sizeof (*c));
   if (c == NULL)
     return berth_error (err, ENOMEM, "registry client");

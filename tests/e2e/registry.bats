@@ -132,6 +132,8 @@ setup() {
 }
 
 teardown() {
+	[ -d "$ROOT/containers" ] && "$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" rm -f \
+		$("$BERTH_BIN" --root "$ROOT" --runroot "$RUNROOT" ps -aq) >/dev/null 2>&1
 	[ -f "$T/proxy.pid" ] && kill "$(cat "$T/proxy.pid")" 2>/dev/null && rm -f "$T/proxy.pid"
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$ROOT" "$RUNROOT" "$T/certs.d" "$T/home/.docker"
@@ -227,6 +229,7 @@ store_tmp_clean() {
 	run b create --pull=always --network none "$A/test/ml:oci" true
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Already exists"* ]]
+	b rm -f "${lines[-1]}" >/dev/null
 	run b run --rm --network none --pull bogus "$A/test/ml:oci" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--pull"* ]]

@@ -442,6 +442,24 @@ store_tmp_clean() {
 	store_tmp_clean
 }
 
+@test "safety: a download cut again and again fails after its retries; nothing stored" {
+	$PY "$TOOLS/cut-proxy.py" "$PP" "$PA" "$T/proxy.log" 20000 0 always &
+	echo $! >"$T/proxy.pid"
+	wait_port "$PP"
+	: >"$T/proxy.log"
+	run b pull "$PX/test/ml:oci"
+	[ "$status" -eq 125 ]
+	[ "$(echo "$output" | grep -c '^berth: ')" -eq 1 ]
+	[[ "$output" == *"Retrying"* ]]
+	big=$(layer_digests "$T/ml" | head -1)
+	# the first try and five resumed ones
+	[ "$(grep -c "GET /_r/v2/test/ml/blobs/$big" "$T/proxy.log")" -eq 6 ]
+	[ "$(b images -q | wc -l)" -eq 0 ]
+	[ -z "$(ls "$ROOT/tmp" | grep -E '^(blob|dir)-')" ]
+	# what arrived is kept to resume from
+	[ "$(stat -c %s "$ROOT/tmp/partial-${big#sha256:}")" -eq 120000 ]
+}
+
 @test "resume: a pull killed with SIGKILL, then pulled again, reuses what it had" {
 	# a slow link: 16 KiB every 50 ms
 	$PY "$TOOLS/cut-proxy.py" "$PP" "$PA" "$T/proxy.log" 0 0.05 &

@@ -2,14 +2,15 @@
 """An HTTP proxy on 127.0.0.1 in front of a registry, for the redirect and
 resume tests.
 
-cut-proxy.py PORT UPSTREAM_PORT LOG [CUT_BYTES [DELAY]]
+cut-proxy.py PORT UPSTREAM_PORT LOG [CUT_BYTES [DELAY [always]]]
 
 Forwards GET and HEAD to 127.0.0.1:UPSTREAM_PORT and logs "METHOD PATH
 RANGE STATUS" per request to LOG.  A blob GET is redirected (307, a
 relative Location) to /_r/PATH, as registries redirect to blob storage;
 there, the first GET of each blob is cut after CUT_BYTES bytes of its body
-(0: never) by closing the connection, as a network failure would, and
-bodies are sent in 16 KiB pieces DELAY seconds apart (a slow link).
+(0: never; with "always", every GET of it) by closing the connection, as a
+network failure would, and bodies are sent in 16 KiB pieces DELAY seconds
+apart (a slow link).
 """
 import http.client
 import sys
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, upstream, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 cut = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0
+always = len(sys.argv) > 6 and sys.argv[6] == "always"
 seen = set()
 lock = threading.Lock()
 
@@ -54,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
         r = c.getresponse()
         first = False
         with lock:
-            if redirected and path not in seen:
+            if redirected and (always or path not in seen):
                 seen.add(path)
                 first = True
         log("%s %s %s %d" % (method, self.path, self.headers.get("Range", "-"), r.status))
@@ -65,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         body = r.read() if method == "GET" else b""
         c.close()
-        limit = cut if first and cut and r.status == 200 and len(body) > cut else len(body)
+        limit = cut if first and cut and r.status in (200, 206) and len(body) > cut else len(body)
         try:
             for off in range(0, limit, 16384):
                 self.wfile.write(body[off:min(off + 16384, limit)])

@@ -24,6 +24,8 @@ enum
   O_PASSWORD_STDIN,
   O_ALL,
   O_CREDS,
+  O_COMPRESSION_FORMAT,
+  O_COMPRESSION_LEVEL,
 };
 
 struct reg_opts
@@ -190,11 +192,15 @@ cmd_push (struct cli *cli, int argc, char **argv, berth_error_t *err)
 {
   static const struct option opts[] = {
     COMMON_OPTIONS,
+    { "compression-format", required_argument, NULL, O_COMPRESSION_FORMAT },
+    { "compression-level", required_argument, NULL, O_COMPRESSION_LEVEL },
     { NULL, 0, NULL, 0 },
   };
   struct reg_opts r;
   struct berth_image_store *s;
   cleanup_free char *digest = NULL;
+  bool gzip = true;
+  long level = 6;
   int c, ret = BERTH_EXIT_ERROR;
 
   reg_opts_defaults (&r);
@@ -204,12 +210,31 @@ cmd_push (struct cli *cli, int argc, char **argv, berth_error_t *err)
       int k = common_option (&r, c, optarg, err);
       if (k < 0)
         goto out;
-      if (k == 0)
+      if (k)
+        continue;
+      if (c == O_COMPRESSION_FORMAT
+          && (strcmp (optarg, "gzip") == 0 || strcmp (optarg, "none") == 0))
+        gzip = optarg[0] == 'g';
+      else if (c == O_COMPRESSION_FORMAT)
+        {
+          berth_error (err, 0, "--compression-format: gzip or none, not `%s`", optarg);
+          goto out;
+        }
+      else if (c == O_COMPRESSION_LEVEL && berth_parse_long (optarg, &level) && level >= 1
+               && level <= 9)
+        ;
+      else if (c == O_COMPRESSION_LEVEL)
+        {
+          berth_error (err, 0, "--compression-level: 1 to 9, not `%s`", optarg);
+          goto out;
+        }
+      else
         {
           ret = cli_bad_option ("push", argc, argv, err);
           goto out;
         }
     }
+  r.o.push_gzip = gzip ? (int)level : 0;
   if (optind >= argc || argc - optind > 2)
     {
       berth_error (err, 0, "\"berth push\" requires IMAGE [DESTINATION]");

@@ -251,8 +251,15 @@ store_tmp_clean() {
 	skopeo copy -q --src-tls-verify=false "docker://$A/test/committed:v1" "oci:$T/back:v1"
 	m=$(jq -r '.manifests[0].digest' "$T/back/index.json")
 	top=$(jq -r '.layers[-1].digest' "$T/back/blobs/sha256/${m#sha256:}")
-	tar -xOf "$T/back/blobs/sha256/${top#sha256:}" new | grep -qx committed
+	jq -e '.layers[-1].mediaType == "application/vnd.oci.image.layer.v1.tar+gzip"' "$T/back/blobs/sha256/${m#sha256:}"
+	gzip -dc "$T/back/blobs/sha256/${top#sha256:}" | tar -xOf - new | grep -qx committed
 	rm -rf "$T/back"
+	# --compression-format none: the store's tars as they are
+	run b push --compression-format none "$A/test/committed:v1" "$A/test/plain:v1"
+	[ "$status" -eq 0 ]
+	skopeo inspect --raw --tls-verify=false "docker://$A/test/plain:v1" |
+		jq -e '[.layers[].mediaType] | unique == ["application/vnd.oci.image.layer.v1.tar"]'
+	pmc pull -q --tls-verify=false "$A/test/plain:v1" >/dev/null
 	# another repository of the same registry: the blobs are mounted, not sent
 	n0=$(wc -l <"$T/A/log")
 	run b push "$A/test/committed:v1" "$A/test/copy:v1"

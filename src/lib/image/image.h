@@ -214,6 +214,7 @@ struct berth_registry_options
   int progress;         /* 0: none, 1: plain lines, 2: live lines (a terminal) */
   FILE *out;            /* where progress goes */
   int64_t chunk_size;   /* push: blobs larger than this go in PATCH chunks (0: 64 MiB) */
+  int push_gzip;        /* push: gzip level of the layers (1-9), 0: uncompressed tars */
 };
 
 /* Pull name (from the registry, or its mirrors) into the store; *id is the

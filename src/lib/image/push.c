@@ -2,10 +2,10 @@
  * blob the repository has is skipped (HEAD); one that another repository
  * of the same registry got from this image (its repo digests) is mounted
  * from there; others are uploaded in one PUT, or in PATCH chunks when
- * larger than the chunk size.  Layers go as the store keeps them,
- * uncompressed tars (application/vnd.oci.image.layer.v1.tar), in an OCI
- * manifest: no time is spent compressing on a fast link, and every client
- * reads them.  */
+ * larger than the chunk size; the manifest (OCI) goes last.  Layers are
+ * gzipped into tmp/ first, as Docker pushes them, or (compression "none")
+ * go as the store keeps them, uncompressed tars: no CPU spent on a fast
+ * link, more bytes.  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cleanup.h"
 #include "registry.h"
@@ -27,6 +28,7 @@ struct push
   const char *repo;
   char **mount_from; /* other repositories of the registry with this image */
   int64_t chunk;
+  int gzip_level; /* 0: layers go uncompressed */
   struct progress *progress;
 };
 
@@ -112,11 +114,13 @@ upload (struct push *p, const char *scope, char **location, int fd, int64_t size
   return 0;
 }
 
+/* Push the blob digest whose bytes are in path (NULL: the store's blob).  */
 static int
-push_blob (struct push *p, const char *digest, berth_error_t *err)
+push_blob (struct push *p, const char *digest, const char *blob_path, berth_error_t *err)
 {
   static const long not_found[] = { 404, 0 };
-  cleanup_free char *path = store_path (p->s, "blobs/sha256/%s", digest_hex (digest));
+  cleanup_free char *path
+      = blob_path ? strdup (blob_path) : store_path (p->s, "blobs/sha256/%s", digest_hex (digest));
   cleanup_free char *url = NULL, *scope = NULL, *location = NULL;
   cleanup_close int fd = -1;
   struct reg_response resp = { 0 };
@@ -189,37 +193,137 @@ push_blob (struct push *p, const char *digest, berth_error_t *err)
   return 0;
 }
 
+/* One layer as pushed: the store's tar, or a gzip of it in tmp/.  */
+struct pushed_layer
+{
+  char digest[DIGEST_LEN + 1];
+  int64_t size;
+  char *tmp_path; /* the gzip (removed after the push), or NULL */
+};
+
+/* Gzip the layer tar diff_id into tmp/ (deterministic: no name, no time, so
+ * the same layer compresses to the same digest at every push).  */
+static int
+gzip_layer (struct push *p, const char *diff_id, struct pushed_layer *out, berth_error_t *err)
+{
+  cleanup_free char *src = store_path (p->s, "blobs/sha256/%s", digest_hex (diff_id));
+  cleanup_close int in = -1, fd = -1;
+  unsigned char ibuf[1 << 16], obuf[1 << 16];
+  struct hasher h;
+  z_stream z = { 0 };
+  int r = 0, flush = Z_NO_FLUSH;
+
+  out->tmp_path = store_path (p->s, "tmp/push-XXXXXX");
+  if (src == NULL || out->tmp_path == NULL)
+    return berth_error (err, ENOMEM, "push");
+  in = open (src, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return berth_error (err, errno, "open `%s`", src);
+  fd = mkostemp (out->tmp_path, O_CLOEXEC);
+  if (fd < 0)
+    {
+      free (out->tmp_path);
+      out->tmp_path = NULL;
+      return berth_error (err, errno, "create a temporary file in the store");
+    }
+  if (hasher_init (&h, err) < 0)
+    return -1;
+  if (deflateInit2 (&z, p->gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    {
+      hasher_release (&h);
+      return berth_error (err, ENOMEM, "gzip");
+    }
+  do
+    {
+      ssize_t n = read (in, ibuf, sizeof (ibuf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          r = berth_error (err, errno, "read `%s`", src);
+          break;
+        }
+      flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+      z.next_in = ibuf;
+      z.avail_in = n;
+      do
+        {
+          size_t have;
+          int zr;
+          z.next_out = obuf;
+          z.avail_out = sizeof (obuf);
+          zr = deflate (&z, flush);
+          if (zr == Z_STREAM_ERROR)
+            {
+              r = berth_error (err, 0, "gzip failed");
+              break;
+            }
+          have = sizeof (obuf) - z.avail_out;
+          hasher_update (&h, obuf, have);
+          if (berth_write_all (fd, obuf, have) < 0)
+            r = berth_error (err, errno, "write `%s`", out->tmp_path);
+        }
+      while (r == 0 && z.avail_out == 0);
+    }
+  while (r == 0 && flush != Z_FINISH);
+  deflateEnd (&z);
+  if (r < 0)
+    {
+      hasher_release (&h);
+      return -1;
+    }
+  out->size = z.total_out;
+  hasher_final (&h, out->digest);
+  hasher_release (&h);
+  return 0;
+}
+
 static char *
-build_manifest (struct push *p, const struct berth_image *img, size_t config_len,
-                berth_error_t *err)
+build_manifest (const struct berth_image *img, size_t config_len, const struct pushed_layer *layers,
+                const char *layer_type)
 {
   json_t *m = json_pack ("{s:i,s:s,s:{s:s,s:s,s:I}}", "schemaVersion", 2, "mediaType",
                          MEDIA_OCI_MANIFEST, "config", "mediaType", MEDIA_OCI_CONFIG, "digest",
                          img->id, "size", (json_int_t)config_len);
-  json_t *layers = json_array ();
+  json_t *arr = json_array ();
   char *text;
 
   for (size_t i = 0; i < img->n_layers; i++)
-    {
-      cleanup_free char *path = store_path (p->s, "blobs/sha256/%s", digest_hex (img->diff_ids[i]));
-      struct stat st;
-      if (path == NULL || stat (path, &st) < 0)
-        {
-          json_decref (m);
-          json_decref (layers);
-          berth_error (err, errno, "layer blob %s", img->diff_ids[i]);
-          return NULL;
-        }
-      json_array_append_new (layers,
-                             json_pack ("{s:s,s:s,s:I}", "mediaType", MEDIA_OCI_LAYER_TAR, "digest",
-                                        img->diff_ids[i], "size", (json_int_t)st.st_size));
-    }
-  json_object_set_new (m, "layers", layers);
+    json_array_append_new (arr, json_pack ("{s:s,s:s,s:I}", "mediaType", layer_type, "digest",
+                                           layers[i].digest, "size", (json_int_t)layers[i].size));
+  json_object_set_new (m, "layers", arr);
   text = json_dumps (m, JSON_COMPACT);
   json_decref (m);
-  if (text == NULL)
-    berth_error (err, ENOMEM, "manifest");
   return text;
+}
+
+/* The layers to push: the store's tars as they are, or gzipped.  */
+static int
+prepare_layers (struct push *p, const struct berth_image *img, struct pushed_layer *layers,
+                berth_error_t *err)
+{
+  for (size_t i = 0; i < img->n_layers; i++)
+    {
+      if (p->gzip_level > 0)
+        {
+          int line = progress_add (p->progress, img->diff_ids[i], 0);
+          progress_set (p->progress, line, "Compressing");
+          if (gzip_layer (p, img->diff_ids[i], &layers[i], err) < 0)
+            return -1;
+          progress_set (p->progress, line, "Compressed");
+        }
+      else
+        {
+          cleanup_free char *path
+              = store_path (p->s, "blobs/sha256/%s", digest_hex (img->diff_ids[i]));
+          struct stat st;
+          if (path == NULL || stat (path, &st) < 0)
+            return berth_error (err, errno, "layer blob %s", img->diff_ids[i]);
+          snprintf (layers[i].digest, sizeof (layers[i].digest), "%s", img->diff_ids[i]);
+          layers[i].size = st.st_size;
+        }
+    }
+  return 0;
 }
 
 /* Other repositories of this registry that got this image from us or
@@ -251,6 +355,7 @@ berth_image_push (struct berth_image_store *s, const char *src, const char *dest
   struct berth_image_ref ref = { 0 };
   struct berth_image *img = NULL;
   struct push p = { .s = s };
+  struct pushed_layer *layers = NULL;
   cleanup_free char *config = NULL, *manifest = NULL, *url = NULL, *scope = NULL;
   cleanup_free char *repo_digest = NULL;
   char mdigest[DIGEST_LEN + 1];
@@ -275,19 +380,34 @@ berth_image_push (struct berth_image_store *s, const char *src, const char *dest
     }
   p.repo = ref.repository;
   p.chunk = o->chunk_size > 0 ? o->chunk_size : DEFAULT_CHUNK;
+  p.gzip_level = o->push_gzip;
   p.mount_from = mount_sources (img, &ref);
   p.progress = progress_new (o->out, o->progress);
   if (store_read_blob (s, img->id, &config, &config_len, err) < 0)
     goto out;
   if (reg_client_new (ref.registry, o, &cfg, &p.c, err) < 0)
     goto out;
-  for (size_t i = 0; i < img->n_layers; i++)
-    if (push_blob (&p, img->diff_ids[i], err) < 0)
+  layers = calloc (img->n_layers + 1, sizeof (*layers));
+  if (layers == NULL)
+    {
+      berth_error (err, ENOMEM, "push");
       goto out;
-  if (push_blob (&p, img->id, err) < 0)
+    }
+  if (prepare_layers (&p, img, layers, err) < 0)
     goto out;
-  manifest = build_manifest (&p, img, config_len, err);
-  if (manifest == NULL || digest_buffer (manifest, strlen (manifest), mdigest, err) < 0)
+  for (size_t i = 0; i < img->n_layers; i++)
+    if (push_blob (&p, layers[i].digest, layers[i].tmp_path, err) < 0)
+      goto out;
+  if (push_blob (&p, img->id, NULL, err) < 0)
+    goto out;
+  manifest = build_manifest (img, config_len, layers,
+                             p.gzip_level > 0 ? MEDIA_OCI_LAYER_TAR "+gzip" : MEDIA_OCI_LAYER_TAR);
+  if (manifest == NULL)
+    {
+      berth_error (err, ENOMEM, "manifest");
+      goto out;
+    }
+  if (digest_buffer (manifest, strlen (manifest), mdigest, err) < 0)
     goto out;
   if (asprintf (&url, "/v2/%s/manifests/%s", ref.repository, ref.tag) < 0
       || (scope = scope_for (&p, NULL)) == NULL)
@@ -316,6 +436,13 @@ berth_image_push (struct berth_image_store *s, const char *src, const char *dest
   *digest = strdup (mdigest);
   ret = *digest ? 0 : berth_error (err, ENOMEM, "push");
 out:
+  for (size_t i = 0; layers && img && i < img->n_layers; i++)
+    if (layers[i].tmp_path)
+      {
+        unlink (layers[i].tmp_path);
+        free (layers[i].tmp_path);
+      }
+  free (layers);
   progress_free (p.progress);
   reg_client_free (p.c);
   berth_strv_freep (&p.mount_from);

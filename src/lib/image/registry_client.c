@@ -428,6 +428,8 @@ new_handle (struct reg_client *c)
   curl_easy_setopt (h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* Fewer, larger pieces for the layer stream (16 KiB by default).  */
+  curl_easy_setopt (h, CURLOPT_BUFFERSIZE, 256L << 10);
   /* A stalled transfer is a broken one: it is retried with Range.  */
   curl_easy_setopt (h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt (h, CURLOPT_LOW_SPEED_TIME, 30L);

@@ -629,7 +629,11 @@ berth_image_pull (struct berth_image_store *s, const char *name,
       berth_error_release (err);
       if (ret == 0)
         break;
-      *err = e; /* the last endpoint's error is the one reported */
+      /* A mirror that failed is said in the progress, then the next is tried;
+       * the last endpoint's error is the one reported.  */
+      if (i + 1 < n_hosts && o->progress && o->out && e)
+        fprintf (o->out, "%s: %s\n", host, berth_error_message (e));
+      *err = e;
     }
   berth_image_ref_clear (&ref);
   registry_config_clear (&cfg);

@@ -65,7 +65,7 @@ if [ "$(id -u)" = 0 ]; then
   fi
   if [ -x build-asan/berth ]; then
     BERTH=$top/build-asan/berth ASAN_OPTIONS=detect_leaks=1 \
-      bats --tap tests/e2e/image.bats >build-asan/e2e-image.tap 2>&1
+      bats --tap tests/e2e/image.bats tests/e2e/registry.bats >build-asan/e2e-image.tap 2>&1
     count_tap "e2e image (asan+ubsan)" build-asan/e2e-image.tap
   fi
   if [ -x build-asan/berth-fw ]; then

@@ -60,6 +60,22 @@ int cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_export (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_commit (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
+/* Registries (cmd_registry.c).  */
+int cmd_pull (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_push (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_login (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_logout (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_search (struct cli *cli, int argc, char **argv, berth_error_t *err);
+/* run/create --pull missing|always|never and --platform.  */
+struct cli_pull
+{
+  const char *policy;
+  const char *platform;
+};
+int cli_take_pull_options (int *argc, char **argv, struct cli_pull *p, berth_error_t *err);
+int cli_pull_for_run (struct cli *cli, char **image, const struct cli_pull *p,
+                      berth_error_t *err);
+
 /* Containers.  */
 int cmd_run (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_create (struct cli *cli, int argc, char **argv, berth_error_t *err);

@@ -15,6 +15,7 @@ image_row (const struct berth_image *img, const char *name, bool no_trunc)
   char size[32], since[64], created[64];
   cleanup_free char *repo = NULL, *tag = NULL;
   const char *colon = name ? strrchr (name, ':') : NULL;
+  const char *digest = "<none>";
   struct tm tm;
   time_t t = img->created_sec;
 
@@ -24,9 +25,24 @@ image_row (const struct berth_image *img, const char *name, bool no_trunc)
   cli_human_since (img->created_sec, since, sizeof (since));
   gmtime_r (&t, &tm);
   strftime (created, sizeof (created), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+  /* The digest the registry gave for this repository (pull, push).  */
+  for (size_t i = 0; img->repo_digests && img->repo_digests[i]; i++)
+    {
+      const char *d = img->repo_digests[i], *at = strchr (d, '@');
+      if (name == NULL && at && i == 0)
+        {
+          free (repo);
+          repo = strndup (d, at - d);
+        }
+      if (at && repo && strlen (repo) == (size_t)(at - d) && strncmp (d, repo, at - d) == 0)
+        {
+          digest = at + 1;
+          break;
+        }
+    }
   return json_pack ("{s:s,s:s,s:s%,s:s,s:s,s:s,s:s}", "Repository", repo ? repo : "", "Tag",
                     tag ? tag : "", "ID", no_trunc ? img->id : img->id + 7, no_trunc ? 71 : 12,
-                    "Digest", "<none>", "CreatedAt", created, "CreatedSince", since, "Size", size);
+                    "Digest", digest, "CreatedAt", created, "CreatedSince", since, "Size", size);
 }
 
 static int
@@ -42,31 +58,41 @@ print_row (json_t *row, const char *format, berth_error_t *err)
 }
 
 static void
-print_table (json_t *rows)
+print_table (json_t *rows, bool digests)
 {
-  static const char *const cols[] = { "Repository", "Tag", "ID", "CreatedSince", "Size" };
-  static const char *const heads[] = { "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE" };
-  size_t width[5], i, c;
+  static const char *const all_cols[]
+      = { "Repository", "Tag", "Digest", "ID", "CreatedSince", "Size" };
+  static const char *const all_heads[]
+      = { "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE" };
+  const char *cols[6], *heads[6];
+  size_t width[6], i, c, k = 0, last;
   json_t *r;
 
-  for (c = 0; c < 5; c++)
+  for (c = 0; c < 6; c++)
+    if (c != 2 || digests)
+      {
+        cols[k] = all_cols[c];
+        heads[k++] = all_heads[c];
+      }
+  last = k - 1;
+  for (c = 0; c < k; c++)
     width[c] = strlen (heads[c]);
   json_array_foreach (rows, i, r)
   {
-    for (c = 0; c < 5; c++)
+    for (c = 0; c < k; c++)
       {
         size_t n = strlen (json_string_value (json_object_get (r, cols[c])));
         if (n > width[c])
           width[c] = n;
       }
   }
-  for (c = 0; c < 5; c++)
-    printf ("%-*s%s", c < 4 ? (int)width[c] : 0, heads[c], c < 4 ? "   " : "\n");
+  for (c = 0; c < k; c++)
+    printf ("%-*s%s", c < last ? (int)width[c] : 0, heads[c], c < last ? "   " : "\n");
   json_array_foreach (rows, i, r)
   {
-    for (c = 0; c < 5; c++)
-      printf ("%-*s%s", c < 4 ? (int)width[c] : 0, json_string_value (json_object_get (r, cols[c])),
-              c < 4 ? "   " : "\n");
+    for (c = 0; c < k; c++)
+      printf ("%-*s%s", c < last ? (int)width[c] : 0,
+              json_string_value (json_object_get (r, cols[c])), c < last ? "   " : "\n");
   }
 }
 
@@ -78,12 +104,13 @@ cmd_images (struct cli *cli, int argc, char **argv, berth_error_t *err)
     { "all", no_argument, NULL, 'a' },
     { "format", required_argument, NULL, 'f' },
     { "no-trunc", no_argument, NULL, 'T' },
+    { "digests", no_argument, NULL, 'D' },
     { NULL, 0, NULL, 0 },
   };
   struct berth_image_store *s;
   struct berth_image **list = NULL;
   const char *format = NULL, *filter = NULL;
-  bool quiet = false, no_trunc = false;
+  bool quiet = false, no_trunc = false, digests = false;
   json_t *rows;
   size_t n;
   int c, ret = 0;
@@ -101,6 +128,9 @@ cmd_images (struct cli *cli, int argc, char **argv, berth_error_t *err)
         break;
       case 'T':
         no_trunc = true;
+        break;
+      case 'D':
+        digests = true;
         break;
       default:
         return cli_bad_option ("images", argc, argv, err);
@@ -132,7 +162,7 @@ cmd_images (struct cli *cli, int argc, char **argv, berth_error_t *err)
         }
     }
   if (!quiet && format == NULL)
-    print_table (rows);
+    print_table (rows, digests);
   else if (!quiet)
     {
       size_t i;

@@ -78,13 +78,17 @@ run_or_create (struct cli *cli, int argc, char **argv, bool create, berth_error_
   char id[BERTH_ID_LEN + 1];
   int64_t max_size = -1;
   int status = BERTH_EXIT_ERROR;
+  struct cli_pull pull;
 
   argc--;
   argv++;
-  if (take_log_options (&argc, argv, &max_size, err) < 0)
+  if (take_log_options (&argc, argv, &max_size, err) < 0
+      || cli_take_pull_options (&argc, argv, &pull, err) < 0)
     return BERTH_EXIT_ERROR;
   if (berth_run_options_parse (argc, argv, environ, create, &req, err) < 0)
     return BERTH_EXIT_ERROR;
+  if (cli_pull_for_run (cli, &req->image, &pull, err) < 0)
+    goto out;
   if (req->rm && req->restart != BERTH_RESTART_NO)
     {
       berth_error (err, 0, "conflicting options: cannot specify both --restart and --rm");

@@ -27,6 +27,8 @@ static const struct
   { "attach", cmd_attach },   { "monitor", cmd_monitor }, { "stats", cmd_stats },
   { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
   { "commit", cmd_commit },
+  { "pull", cmd_pull },       { "push", cmd_push },     { "login", cmd_login },
+  { "logout", cmd_logout },   { "search", cmd_search },
 };
 
 static void
@@ -44,7 +46,11 @@ usage (FILE *out)
            "  history     the layers' history of an image\n"
            "  import      FILE|- [NAME]: a rootfs tarball as an image\n"
            "  load        -i FILE|-: a docker-archive, OCI archive or OCI layout\n"
-           "  save        -o FILE [--format docker-archive|oci] NAME...\n\n"
+           "  save        -o FILE [--format docker-archive|oci] NAME...\n"
+           "  pull        NAME[:TAG|@DIGEST] from a registry (--platform, --tls-verify, -q)\n"
+           "  push        IMAGE [DEST] to a registry\n"
+           "  login       [-u USER -p PASS | --password-stdin] [REGISTRY]; logout [REGISTRY|--all]\n"
+           "  search      REGISTRY[/TERM]: repositories of a registry (_catalog)\n\n"
            "Container commands:\n"
            "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
            "  port, exec, attach, stats, pause, unpause, rename, container prune\n\n"

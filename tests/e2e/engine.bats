@@ -95,7 +95,8 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$status" -eq 126 ]
 	run b run --rm --no-such-flag bb true
 	[ "$status" -eq 125 ]
-	run b run --rm nosuchimage true
+	# (--pull never: the default, missing, would ask docker.io)
+	run b run --rm --pull never nosuchimage true
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == berth:* ]]

@@ -16,6 +16,7 @@ berth_image_free (struct berth_image *img)
   free (img->id);
   free (img->manifest_digest);
   berth_strv_freep (&img->names);
+  berth_strv_freep (&img->repo_digests);
   berth_strv_freep (&img->diff_ids);
   free (img->created);
   free (img->layer_sizes);
@@ -85,6 +86,7 @@ image_from_index (struct berth_image_store *s, const char *hex, json_t *entry,
     }
   layers = json_object_get (manifest, "layers");
   img->names = strv_from_json (json_object_get (entry, "names"), NULL);
+  img->repo_digests = strv_from_json (json_object_get (entry, "digests"), NULL);
   img->diff_ids = strv_from_json (layers, "digest");
   img->n_layers = json_array_size (layers);
   img->layer_sizes = calloc (img->n_layers + 1, sizeof (int64_t));
@@ -98,7 +100,7 @@ image_from_index (struct berth_image_store *s, const char *hex, json_t *entry,
                              ? json_string_value (json_object_get (img->config, "created"))
                              : "");
   img->created_sec = parse_rfc3339 (img->created);
-  if (img->names == NULL || img->diff_ids == NULL || img->layer_sizes == NULL
+  if (img->names == NULL || img->repo_digests == NULL || img->diff_ids == NULL || img->layer_sizes == NULL
       || img->created == NULL || img->manifest_digest == NULL)
     {
       berth_error (err, ENOMEM, "image");
@@ -235,8 +237,9 @@ berth_image_inspect_json (const struct berth_image *img)
 {
   json_t *c = img->config, *cfg = json_object_get (c, "config");
   const char *s;
-  json_t *o = json_pack ("{s:s,s:o,s:[],s:s,s:s,s:s}", "Id", img->id, "RepoTags",
-                         strv_to_json (img->names), "RepoDigests", "Parent", "", "Comment", "",
+  json_t *o = json_pack ("{s:s,s:o,s:o,s:s,s:s,s:s}", "Id", img->id, "RepoTags",
+                         strv_to_json (img->names), "RepoDigests",
+                         strv_to_json (img->repo_digests), "Parent", "", "Comment", "",
                          "Created", img->created);
   if (o == NULL)
     return NULL;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -33,6 +34,7 @@ struct berth_image
   char *id;              /* "sha256:<hex>" of the config blob */
   char *manifest_digest; /* "sha256:<hex>" of the manifest blob */
   char **names;          /* normalized "repo:tag", NULL-terminated (empty: dangling) */
+  char **repo_digests;   /* "repo@sha256:<hex>" of registry manifests, NULL-terminated */
   char **diff_ids;       /* "sha256:<hex>" per layer, bottom first, NULL-terminated */
   size_t n_layers;
   int64_t *layer_sizes; /* uncompressed size of each layer, bottom first */
@@ -174,5 +176,65 @@ int berth_image_mount_overlay (struct berth_image_store *s, const char *ref, con
 int berth_image_mount_overlay_volatile (struct berth_image_store *s, const char *ref,
                                         const char *upper, const char *work, const char *target,
                                         berth_error_t *err);
+
+/* Registries (reference.c, registry_*.c, pull.c, push.c): names as Docker
+ * reads them, and images pulled from and pushed to OCI distribution
+ * registries.  Only these files use libcurl.  */
+struct berth_image_ref
+{
+  char *registry;   /* "docker.io", "host", "host:port" */
+  char *repository; /* "library/busybox" */
+  char *tag;        /* NULL when only a digest was given */
+  char *digest;     /* "sha256:<hex>" or NULL */
+};
+
+/* Parse NAME[:TAG][@DIGEST]: "busybox" is docker.io/library/busybox:latest
+ * (default_registry NULL: docker.io), a first component with '.' or ':' or
+ * "localhost" is a registry.  */
+int berth_image_ref_parse (const char *name, const char *default_registry,
+                           struct berth_image_ref *out, berth_error_t *err);
+void berth_image_ref_clear (struct berth_image_ref *r);
+/* "registry/repository" (new string).  */
+char *berth_image_ref_repo (const struct berth_image_ref *r);
+/* The short form berth stores and shows: docker.io/library/x:t is "x:t",
+ * docker.io/u/x:t is "u/x:t", else "registry/repository:tag"; with
+ * with_digest, "...@digest" instead of the tag.  New string.  */
+char *berth_image_ref_familiar (const struct berth_image_ref *r, bool with_digest);
+
+struct berth_registry_options
+{
+  const char *config_path; /* NULL: /etc/berth/registries.json */
+  const char *auth_file;   /* NULL: /run/containers/<uid>/auth.json (as Podman) */
+  const char *docker_config; /* ~/.docker/config.json, read after auth_file (may be NULL) */
+  const char *certs_dir;   /* NULL: the config's, else the default certs.d directories */
+  int tls_verify;          /* -1: as configured; 0: no (allows plain HTTP); 1: yes */
+  const char *username;    /* credentials for this call (login), else the auth file's */
+  const char *password;
+  const char *platform; /* "os/arch[/variant]"; NULL: this machine */
+  int progress;         /* 0: none, 1: plain lines, 2: live lines (a terminal) */
+  FILE *out;            /* where progress goes */
+  int64_t chunk_size;   /* push: blobs larger than this go in PATCH chunks (0: 64 MiB) */
+  int push_gzip;        /* push: gzip level of the layers (1-9), 0: uncompressed tars */
+};
+
+/* Pull name (from the registry, or its mirrors) into the store; *id is the
+ * image ID.  Layers already in the store are not fetched.  */
+int berth_image_pull (struct berth_image_store *s, const char *name,
+                      const struct berth_registry_options *o, char **id, berth_error_t *err);
+/* Push local image src to dest (NULL: src's name); *digest is the
+ * manifest's digest.  */
+int berth_image_push (struct berth_image_store *s, const char *src, const char *dest,
+                      const struct berth_registry_options *o, char **digest, berth_error_t *err);
+/* Check the credentials in o against registry and store them.  */
+int berth_registry_login (const char *registry, const struct berth_registry_options *o,
+                          berth_error_t *err);
+/* Remove stored credentials of registry (all: of every registry).  */
+int berth_registry_logout (const char *registry, const struct berth_registry_options *o, bool all,
+                           berth_error_t *err);
+/* The auth file berth writes (new string).  */
+char *berth_registry_auth_path (const struct berth_registry_options *o);
+/* Repositories a registry lists (_catalog), NULL-terminated.  */
+int berth_registry_catalog (const char *registry, const struct berth_registry_options *o,
+                            char ***repos, berth_error_t *err);
 
 #endif

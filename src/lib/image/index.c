@@ -133,6 +133,21 @@ index_resolve (json_t *index, const char *ref, const char **hex, char **name, be
   json_t *e;
 
   *name = NULL;
+  /* NAME@DIGEST: an image pulled by that digest (see pull.c).  */
+  if (strchr (ref, '@'))
+    json_object_foreach (index_images (index), k, e)
+    {
+      size_t i;
+      json_t *d;
+      json_array_foreach (json_object_get (e, "digests"), i, d)
+      {
+        if (strcmp (json_string_value (d), ref) == 0)
+          {
+            *hex = k;
+            return 0;
+          }
+      }
+    }
   if (n)
     {
       if ((found = find_name (index, n)))

@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "internal.h"
+#include "registry.h"
 #include "util.h"
 
 struct raw_reader
@@ -107,6 +108,29 @@ out:
   return ret;
 }
 
+/* A new layer directory in tmp/ with its link file; *diff_fd is its diff/
+ * directory to unpack into.  */
+int
+layer_unpack_prepare (struct berth_image_store *s, const char *diff_id, char **tmp_dir,
+                      int *diff_fd, berth_error_t *err)
+{
+  cleanup_free char *diff = NULL, *link = NULL;
+
+  *diff_fd = -1;
+  if (store_mkdtemp (s, tmp_dir, err) < 0)
+    return -1;
+  if (asprintf (&diff, "%s/diff", *tmp_dir) < 0 || asprintf (&link, "%s/link", *tmp_dir) < 0)
+    return berth_error (err, ENOMEM, "layer");
+  if (mkdir (diff, 0755) < 0)
+    return berth_error (err, errno, "mkdir `%s`", diff);
+  if (berth_write_file (link, digest_hex (diff_id), SHORT_LINK_LEN, 0644, err) < 0)
+    return -1;
+  *diff_fd = open (diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*diff_fd < 0)
+    return berth_error (err, errno, "open `%s`", diff);
+  return 0;
+}
+
 static int
 unpack_into_tmp (struct berth_image_store *s, const char *tar_path, const char *diff_id,
                  char **tmp_dir, berth_error_t *err)
@@ -133,8 +157,8 @@ unpack_into_tmp (struct berth_image_store *s, const char *tar_path, const char *
 
 /* Rename the finished directory (if any) into layers/ (another process may have won
  * the race for the same layer: then ours goes) and add its short link.  */
-static int
-install_layer (struct berth_image_store *s, const char *tmp_dir, const char *diff_id,
+int
+layer_install (struct berth_image_store *s, const char *tmp_dir, const char *diff_id,
                berth_error_t *err)
 {
   cleanup_free char *dst = layer_dir (s, diff_id);
@@ -190,7 +214,7 @@ layer_add_fd (struct berth_image_store *s, int fd, const char *expected_raw,
     blob_writer_abort (&w);
   else if (blob_writer_commit (&w, diff_id, err) < 0)
     goto fail;
-  if (install_layer (s, tmp_dir, diff_id, err) < 0)
+  if (layer_install (s, tmp_dir, diff_id, err) < 0)
     goto fail;
   return 0;
 fail:

@@ -8,6 +8,7 @@
 
 #include "berth.h"
 #include "engine/container.h"
+#include "engine/network.h"
 #include "linux/sealed_exe.h"
 
 extern char **environ;
@@ -57,6 +58,12 @@ usage (FILE *out)
            "  --root DIR  image and container store (default " BERTH_IMAGE_DEFAULT_ROOT ")\n");
 }
 
+void
+cli_notice (const char *msg)
+{
+  fprintf (stderr, "berth: %s\n", msg);
+}
+
 int
 cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
 {
@@ -65,7 +72,8 @@ cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
       if (berth_image_store_open (cli->root, &cli->images, err) < 0)
         return -1;
       /* rmi and prune keep images that containers use.  */
-      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0)
+      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0
+          || berth_engine_net_enable (cli->engine, cli_notice, err) < 0)
         return -1;
       berth_image_store_set_in_use (cli->images, berth_engine_image_in_use, cli->engine);
     }

@@ -61,6 +61,7 @@ int cmd_volume (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_export (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_commit (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_network (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 /* Containers.  */
 int cmd_run (struct cli *cli, int argc, char **argv, berth_error_t *err);

@@ -27,7 +27,7 @@ static const struct
   { "unpause", cmd_unpause }, { "rename", cmd_rename }, { "container", cmd_container },
   { "attach", cmd_attach },   { "monitor", cmd_monitor }, { "stats", cmd_stats },
   { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
-  { "commit", cmd_commit },
+  { "commit", cmd_commit },   { "network", cmd_network },
 };
 
 static void
@@ -49,6 +49,8 @@ usage (FILE *out)
            "Container commands:\n"
            "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
            "  port, exec, attach, stats, pause, unpause, rename, container prune\n\n"
+           "Networks:\n"
+           "  network     create, ls, inspect, rm, connect, disconnect, prune\n\n"
            "Volumes and container files:\n"
            "  volume      create, ls, inspect, rm, prune\n"
            "  cp          CONTAINER:SRC DEST | SRC CONTAINER:DEST\n"

@@ -375,7 +375,8 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       if (e->net_ops->setup (e, id, req, rec, err) < 0)
         goto fail;
       net_made = true;
-      if (berth_store_write_record (e->store, id, rec, err) < 0)
+      /* No fsync: the objects it adds do not outlive a power loss.  */
+      if (berth_store_write_record_sync (e->store, id, rec, false, err) < 0)
         goto fail;
     }
   r = 0;

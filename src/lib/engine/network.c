@@ -645,6 +645,7 @@ release (struct berth_engine *e, const char *id, json_t *rec)
   json_t *bn = jpath (rec, "Berth", "Net"), *epj;
   const char *netns = json_string_value (json_object_get (bn, "Netns"));
   berth_error_t ignored = NULL;
+  bool own_ns = netns && strncmp (netns, "/proc/", 6) != 0;
   size_t i;
 
   if (bn == NULL)
@@ -655,19 +656,24 @@ release (struct berth_engine *e, const char *id, json_t *rec)
       berth_fw_ports_remove (&fw, id, &ignored);
       berth_error_release (&ignored);
     }
-  json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
-  {
-    const char *net = json_string_value (json_object_get (epj, "Network"));
-    berth_endpoint_disconnect (host (e), net, id,
-                               json_string_value (json_object_get (epj, "HostIf")), &ignored);
-    berth_error_release (&ignored);
-    refresh_members (e, net, id);
-  }
-  if (netns && strncmp (netns, "/proc/", 6) != 0)
+  /* The namespace first: with its last reference gone the kernel destroys
+   * it and every veth pair with an end in it, in the background.  An
+   * RTM_DELLINK would wait for that (~15 ms of RCU grace period here) on
+   * every rm.  */
+  if (own_ns)
     {
       berth_netns_remove (netns, &ignored);
       berth_error_release (&ignored);
     }
+  json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
+  {
+    const char *net = json_string_value (json_object_get (epj, "Network"));
+    berth_endpoint_disconnect (host (e), net, id,
+                               own_ns ? NULL : json_string_value (json_object_get (epj, "HostIf")),
+                               &ignored);
+    berth_error_release (&ignored);
+    refresh_members (e, net, id);
+  }
 }
 
 static const struct berth_engine_net_ops ops = { plan, setup, release };

@@ -407,3 +407,24 @@ need_firewall() {
 	}
 	b network rm crash
 }
+
+@test "after a reboot (RUNROOT, bridge and leases gone) start makes the network again, same addresses" {
+	net rb 4
+	b run -d --name r1 --network rb bb sleep 60
+	b run -d --name r2 --network rb bb sleep 60
+	ip1=$(ip_of r1 rb)
+	ip2=$(ip_of r2 rb)
+	b stop -t 0 r1 r2
+	# what a reboot takes: the namespaces, the leases, the bridge
+	for f in "$RUNROOT"/netns/*; do umount "$f" && rm -f "$f"; done
+	rm -f "$RUNROOT"/networks/*
+	ip link del "$(net_bridge rb)"
+	b start r1 r2
+	[ "$(ip_of r1 rb)" = "$ip1" ]
+	[ "$(ip_of r2 rb)" = "$ip2" ]
+	b exec r1 ping -c1 -W1 r2
+	b exec r2 ping -c1 -W1 "10.$NET_A.$((NET_B + 4)).1"
+	ids=$(b ps -aq --no-trunc)
+	b rm -f r1 r2
+	host_net_clean "$RUNROOT" $ids
+}

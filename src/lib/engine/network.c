@@ -693,6 +693,128 @@ berth_engine_net_enable (struct berth_engine *e, void (*notice) (const char *msg
   return 0;
 }
 
+/* ---- restore after a reboot ---- */
+
+static char **
+aliases_of (json_t *ep)
+{
+  json_t *a = json_object_get (ep, "Aliases"), *v;
+  char **out = calloc (json_array_size (a) + 1, sizeof (char *));
+  size_t i;
+  if (out == NULL)
+    return NULL;
+  json_array_foreach (a, i, v) out[i] = strdup (json_string_value (v) ?: "");
+  return out;
+}
+
+static void
+put_networks (json_t *rec, void *data)
+{
+  json_t *ns = json_object_get (rec, "NetworkSettings");
+  json_t *src = data;
+  const char *k;
+  json_t *v;
+  json_object_foreach (src, k, v) json_object_set (ns, k, v);
+}
+
+int
+berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t *err)
+{
+  json_t *rec = NULL, *bn, *epj, *nets, *old;
+  const char *netns;
+  size_t i;
+  int r = -1;
+
+  if (e->net_ops == NULL || berth_engine_record (e, id, &rec, err) < 0)
+    return e->net_ops == NULL ? 0 : -1;
+  bn = jpath (rec, "Berth", "Net");
+  netns = json_string_value (json_object_get (bn, "Netns"));
+  if (netns == NULL || strncmp (netns, "/proc/", 6) == 0 || access (netns, F_OK) == 0)
+    {
+      json_decref (rec);
+      return 0;
+    }
+  /* RUNROOT was lost (a reboot): the namespace, its links and leases are
+   * made again, with the addresses and MACs the container had when free. */
+  old = json_deep_copy (jpath (rec, "NetworkSettings", "Networks"));
+  nets = json_object ();
+  json_object_set_new (json_object_get (rec, "NetworkSettings"), "Networks", nets);
+  if (berth_netns_create (host (e), id, NULL, err) < 0)
+    goto out;
+  json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
+  {
+    const char *net = json_string_value (json_object_get (epj, "Network"));
+    json_t *prev = json_object_get (old, net);
+    cleanup_strv char **aliases = aliases_of (prev);
+    const char *ip4 = json_string_value (json_object_get (prev, "IPAddress"));
+    const char *ip6 = json_string_value (json_object_get (prev, "GlobalIPv6Address"));
+    const char *mac = json_string_value (json_object_get (prev, "MacAddress"));
+    berth_error_t e2 = NULL;
+    if (connect_one (e, id, rec, epj, netns, ip4 && *ip4 ? ip4 : NULL, ip6 && *ip6 ? ip6 : NULL,
+                     mac && *mac ? mac : NULL, aliases, i == 0, &e2)
+        < 0)
+      {
+        /* Taken meanwhile: any address then.  */
+        berth_error_release (&e2);
+        if (connect_one (e, id, rec, epj, netns, NULL, NULL, NULL, aliases, i == 0, err) < 0)
+          {
+            release (e, id, rec);
+            goto out;
+          }
+      }
+  }
+  {
+    json_t *ns = json_object_get (rec, "NetworkSettings"), *first;
+    first = json_object_get (nets, json_string_value (json_object_get (
+                                       json_array_get (json_object_get (bn, "Endpoints"), 0),
+                                       "Network")));
+    summary (ns, first);
+    if (json_object_get (bn, "FwOwner"))
+      {
+        struct berth_fw_config fw = fw_of (e, bn);
+        cleanup_free struct berth_fw_port *ports = NULL;
+        size_t n = ports_from_json (json_object_get (bn, "Ports"), &ports);
+        const char *ip = json_string_value (json_object_get (first, "IPAddress")) ?: "";
+        berth_error_t e2 = NULL;
+        for (size_t k = 0; k < n; k++)
+          snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
+        if (berth_fw_ports_add (&fw,
+                                json_string_value (json_object_get (
+                                    json_array_get (json_object_get (bn, "Endpoints"), 0),
+                                    "Network")),
+                                id, ports, n, &e2)
+            < 0)
+          {
+            if (e2 && e2->status == ENOSYS)
+              berth_error_release (&e2);
+            else
+              {
+                *err = e2;
+                release (e, id, rec);
+                goto out;
+              }
+          }
+      }
+    if (berth_engine_update_record (e, id, put_networks, ns, err) < 0)
+      {
+        release (e, id, rec);
+        goto out;
+      }
+  }
+  {
+    berth_error_t ignored = NULL;
+    write_hosts (e, id, rec, true, &ignored);
+    berth_error_release (&ignored);
+  }
+  json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
+      refresh_members (e, json_string_value (json_object_get (epj, "Network")), id);
+  r = 0;
+out:
+  json_decref (old);
+  json_decref (rec);
+  return r;
+}
+
 /* ---- connect, disconnect, in use ---- */
 
 struct connect_data

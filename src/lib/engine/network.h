@@ -26,6 +26,11 @@ int berth_engine_net_connect (struct berth_engine *e, const char *id, const char
 int berth_engine_net_disconnect (struct berth_engine *e, const char *id, const char *network,
                                  berth_error_t *err);
 
+/* Before a stopped container starts again: when its namespace is gone
+ * (RUNROOT did not survive a reboot), make it, its links, leases (the same
+ * addresses when still free) and port rules again.  */
+int berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t *err);
+
 /* Whether a container (other than none) is on NETWORK (its name).  */
 bool berth_engine_net_in_use (struct berth_engine *e, const char *network);
 

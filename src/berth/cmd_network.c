@@ -18,7 +18,7 @@ push (char ***v, size_t *n, const char *s)
   if (nv == NULL)
     return -1;
   *v = nv;
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = (char *)s;
   nv[*n] = NULL;
   return 0;
 }
@@ -28,14 +28,10 @@ network_create (struct cli *cli, const struct berth_net_host *h, int argc, char 
                 berth_error_t *err)
 {
   static const struct option opts[] = {
-    { "subnet", required_argument, NULL, 's' },
-    { "gateway", required_argument, NULL, 'g' },
-    { "ip-range", required_argument, NULL, 'r' },
-    { "internal", no_argument, NULL, 'i' },
-    { "ipv6", no_argument, NULL, '6' },
-    { "opt", required_argument, NULL, 'o' },
-    { "driver", required_argument, NULL, 'd' },
-    { NULL, 0, NULL, 0 },
+    { "subnet", required_argument, NULL, 's' },   { "gateway", required_argument, NULL, 'g' },
+    { "ip-range", required_argument, NULL, 'r' }, { "internal", no_argument, NULL, 'i' },
+    { "ipv6", no_argument, NULL, '6' },           { "opt", required_argument, NULL, 'o' },
+    { "driver", required_argument, NULL, 'd' },   { NULL, 0, NULL, 0 },
   };
   struct berth_network_create c = { 0 };
   struct berth_network *n = NULL;
@@ -43,7 +39,7 @@ network_create (struct cli *cli, const struct berth_net_host *h, int argc, char 
   size_t n_opts = 0;
   int ch, r;
 
-  (void) cli;
+  (void)cli;
   while ((ch = getopt_long (argc, argv, "o:d:", opts, NULL)) != -1)
     switch (ch)
       {
@@ -144,10 +140,10 @@ members (struct berth_engine *e, const struct berth_net_host *h, const char *net
         char a4[80] = "", a6[80] = "";
         if (ip4 && *ip4)
           snprintf (a4, sizeof (a4), "%s/%d", ip4,
-                    (int) json_integer_value (json_object_get (ep, "IPPrefixLen")));
+                    (int)json_integer_value (json_object_get (ep, "IPPrefixLen")));
         if (ip6 && *ip6)
           snprintf (a6, sizeof (a6), "%s/%d", ip6,
-                    (int) json_integer_value (json_object_get (ep, "GlobalIPv6PrefixLen")));
+                    (int)json_integer_value (json_object_get (ep, "GlobalIPv6PrefixLen")));
         json_object_set_new (
             out, owner,
             json_pack ("{s:s,s:s,s:s,s:s,s:s}", "Name",
@@ -330,13 +326,14 @@ network_prune (struct cli *cli, const struct berth_net_host *h, int argc, char *
   size_t n = 0;
   bool header = false;
 
-  (void) argc, (void) argv; /* -f: there is no prompt */
+  (void)argc, (void)argv; /* -f: there is no prompt */
   if (cli_engine (cli, &e, err) < 0 || berth_network_list (h, &l, &n, err) < 0)
     return BERTH_EXIT_ERROR;
   for (size_t i = 0; i < n; i++)
     {
       berth_error_t e2 = NULL;
-      if (strcmp (l[i]->name, BERTH_NET_DEFAULT_NAME) == 0 || berth_engine_net_in_use (e, l[i]->name))
+      if (strcmp (l[i]->name, BERTH_NET_DEFAULT_NAME) == 0
+          || berth_engine_net_in_use (e, l[i]->name))
         continue;
       if (berth_network_remove (h, l[i]->name, false, &e2) < 0)
         {
@@ -391,9 +388,8 @@ network_connect (struct cli *cli, int argc, char **argv, bool connect, berth_err
     }
   if (cli_engine (cli, &e, err) < 0 || berth_engine_find (e, argv[optind + 1], id, NULL, err) < 0)
     return BERTH_EXIT_ERROR;
-  if (connect
-          ? berth_engine_net_connect (e, id, argv[optind], ip, ip6, aliases, err)
-          : berth_engine_net_disconnect (e, id, argv[optind], err))
+  if (connect ? berth_engine_net_connect (e, id, argv[optind], ip, ip6, aliases, err)
+              : berth_engine_net_disconnect (e, id, argv[optind], err))
     return BERTH_EXIT_ERROR;
   return 0;
 }

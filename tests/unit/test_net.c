@@ -61,7 +61,7 @@ test_cidr (void **state)
   berth_error_t err = NULL;
   char buf[64];
 
-  (void) state;
+  (void)state;
   assert_int_equal (berth_cidr_parse ("10.1.2.3/16", &c, &err), 0);
   berth_cidr_format (&c, true, buf);
   assert_string_equal (buf, "10.1.0.0/16");
@@ -101,7 +101,7 @@ test_pick (void **state)
   const char *none[] = { NULL };
   char buf[64];
 
-  (void) state;
+  (void)state;
   berth_cidr_parse ("10.0.0.0/29", &s, NULL);
   berth_ip_parse ("10.0.0.1", 0, &gw);
   /* .0 (network) and .1 (gateway) are skipped, and the taken ones */
@@ -190,7 +190,10 @@ test_concurrent_leases (void **state)
   struct fixture *f = *state;
   struct berth_network *n = make_net (f, "par", "10.251.9.0/24", NULL);
   json_t *leases = NULL;
-  enum { N = 40 };
+  enum
+  {
+    N = 40
+  };
   pid_t pids[N];
 
   for (int i = 0; i < N; i++)
@@ -310,7 +313,7 @@ test_ports (void **state)
   size_t n = 0;
   berth_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (berth_port_parse ("8080:80", &p, &n, &err), 0);
   assert_int_equal (berth_port_parse ("127.0.0.1:53:53/udp", &p, &n, &err), 0);
   assert_int_equal (berth_port_parse ("3000", &p, &n, &err), 0);
@@ -356,7 +359,7 @@ test_resolv (void **state)
   char *opts[] = { "ndots:3", NULL };
   char *r;
 
-  (void) state;
+  (void)state;
   r = berth_net_resolv_conf (host, NULL, NULL, NULL, "10.5.0.1");
   assert_string_equal (r, "# generated\nnameserver 10.0.0.2\nsearch corp.test\noptions edns0\n");
   free (r);
@@ -366,7 +369,8 @@ test_resolv (void **state)
   free (r);
   /* --dns, --dns-search, --dns-option replace the host's lines */
   r = berth_net_resolv_conf (host, dns, search, opts, "10.5.0.1");
-  assert_string_equal (r, "# generated\nnameserver 10.1.1.1\nsearch a.test b.test\noptions ndots:3\n");
+  assert_string_equal (r,
+                       "# generated\nnameserver 10.1.1.1\nsearch a.test b.test\noptions ndots:3\n");
   free (r);
   r = berth_net_resolv_conf (NULL, NULL, NULL, NULL, NULL);
   assert_string_equal (r, "nameserver 8.8.8.8\n");

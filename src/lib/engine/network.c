@@ -86,8 +86,8 @@ free_port (struct berth_fw_port *p, berth_error_t *err)
       else
         inet_pton (AF_INET, p->host_ip, &a4.sin_addr);
     }
-  if (bind (fd, v6 ? (struct sockaddr *) &a6 : (struct sockaddr *) &a4, len) < 0
-      || getsockname (fd, v6 ? (struct sockaddr *) &a6 : (struct sockaddr *) &a4, &len) < 0)
+  if (bind (fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, len) < 0
+      || getsockname (fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, &len) < 0)
     return berth_error (err, errno, "find a free host port");
   p->host_port = ntohs (v6 ? a6.sin6_port : a4.sin_port);
   return 0;
@@ -146,8 +146,8 @@ ports_from_json (json_t *a, struct berth_fw_port **out)
               json_string_value (json_object_get (v, "Proto")) ?: "tcp");
     snprintf (p[i].host_ip, sizeof (p[i].host_ip), "%s",
               json_string_value (json_object_get (v, "HostIp")) ?: "");
-    p[i].host_port = (uint16_t) json_integer_value (json_object_get (v, "HostPort"));
-    p[i].ctr_port = (uint16_t) json_integer_value (json_object_get (v, "CtrPort"));
+    p[i].host_port = (uint16_t)json_integer_value (json_object_get (v, "HostPort"));
+    p[i].ctr_port = (uint16_t)json_integer_value (json_object_get (v, "CtrPort"));
   }
   *out = p;
   return n;
@@ -163,18 +163,17 @@ docker_ports (json_t *ports)
   {
     char key[32], hp[8];
     json_t *list;
-    snprintf (key, sizeof (key), "%d/%s", (int) json_integer_value (json_object_get (v, "CtrPort")),
+    snprintf (key, sizeof (key), "%d/%s", (int)json_integer_value (json_object_get (v, "CtrPort")),
               json_string_value (json_object_get (v, "Proto")));
-    snprintf (hp, sizeof (hp), "%d", (int) json_integer_value (json_object_get (v, "HostPort")));
+    snprintf (hp, sizeof (hp), "%d", (int)json_integer_value (json_object_get (v, "HostPort")));
     list = json_object_get (o, key);
     if (list == NULL)
       json_object_set_new (o, key, list = json_array ());
-    json_array_append_new (
-        list, json_pack ("{s:s,s:s}", "HostIp",
-                         *json_string_value (json_object_get (v, "HostIp"))
-                             ? json_string_value (json_object_get (v, "HostIp"))
-                             : "0.0.0.0",
-                         "HostPort", hp));
+    json_array_append_new (list, json_pack ("{s:s,s:s}", "HostIp",
+                                            *json_string_value (json_object_get (v, "HostIp"))
+                                                ? json_string_value (json_object_get (v, "HostIp"))
+                                                : "0.0.0.0",
+                                            "HostPort", hp));
   }
   return o;
 }
@@ -188,7 +187,7 @@ write_in_place (const char *path, const char *text, berth_error_t *err)
   cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return berth_error (err, errno, "open `%s`", path);
-  if (berth_write_all (fd, text, len) < 0 || ftruncate (fd, (off_t) len) < 0)
+  if (berth_write_all (fd, text, len) < 0 || ftruncate (fd, (off_t)len) < 0)
     return berth_error (err, errno, "write `%s`", path);
   return 0;
 }
@@ -221,7 +220,7 @@ hosts_text (struct berth_engine *e, const char *id, json_t *rec)
   {
     const char *s = json_string_value (v), *c = s ? strchr (s, ':') : NULL;
     if (c)
-      fprintf (f, "%s\t%.*s\n", c + 1, (int) (c - s), s);
+      fprintf (f, "%s\t%.*s\n", c + 1, (int)(c - s), s);
   }
   json_object_foreach (nets, k, v)
   {
@@ -262,8 +261,7 @@ hosts_text (struct berth_engine *e, const char *id, json_t *rec)
 /* Write ID's hosts file: created before the container starts, rewritten in
  * place afterwards.  */
 static int
-write_hosts (struct berth_engine *e, const char *id, json_t *rec, bool in_place,
-             berth_error_t *err)
+write_hosts (struct berth_engine *e, const char *id, json_t *rec, bool in_place, berth_error_t *err)
 {
   cleanup_free char *path = berth_engine_path (e, id, "hosts");
   cleanup_free char *text = hosts_text (e, id, rec);
@@ -304,8 +302,8 @@ refresh_members (struct berth_engine *e, const char *network, const char *skip)
 }
 
 static int
-write_etc (struct berth_engine *e, const char *id, const struct berth_run_request *req,
-           json_t *rec, berth_error_t *err)
+write_etc (struct berth_engine *e, const char *id, const struct berth_run_request *req, json_t *rec,
+           berth_error_t *err)
 {
   cleanup_free char *hn_path = berth_engine_path (e, id, "hostname");
   cleanup_free char *rc_path = berth_engine_path (e, id, "resolv.conf");
@@ -344,7 +342,7 @@ plan (struct berth_engine *e, const struct berth_run_request *req,
   char hif[16];
   json_t *p;
 
-  (void) name;
+  (void)name;
   *plan_out = NULL;
   *netns_path = NULL;
   if (req->network == BERTH_NETWORK_HOST || req->network == BERTH_NETWORK_NONE)
@@ -364,8 +362,10 @@ plan (struct berth_engine *e, const struct berth_run_request *req,
                                    "conflicting options: -p/-P/--ip and --network container:");
       if (berth_engine_find (e, req->network_name, xid, &xrec, err) < 0)
         return berth_engine_error (err, ENOENT, "%s", (*err)->msg);
-      ns = json_string_value (jpath (xrec, "Berth", "Net") ? json_object_get (jpath (xrec, "Berth", "Net"), "Netns") : NULL);
-      pid = (int) json_integer_value (jpath (xrec, "State", "Pid"));
+      ns = json_string_value (jpath (xrec, "Berth", "Net")
+                                  ? json_object_get (jpath (xrec, "Berth", "Net"), "Netns")
+                                  : NULL);
+      pid = (int)json_integer_value (jpath (xrec, "State", "Pid"));
       if (ns)
         *netns_path = strdup (ns);
       else if (json_is_true (jpath (xrec, "State", "Running")) && pid > 0)
@@ -376,8 +376,10 @@ plan (struct berth_engine *e, const struct berth_run_request *req,
       else
         {
           json_decref (xrec);
-          return berth_engine_error (err, EINVAL, "cannot join the network of container %s: "
-                                     "it is not running", req->network_name);
+          return berth_engine_error (err, EINVAL,
+                                     "cannot join the network of container %s: "
+                                     "it is not running",
+                                     req->network_name);
         }
       json_decref (xrec);
       *plan_out = json_pack ("{s:s}", "Container", xid);
@@ -462,9 +464,9 @@ endpoint_json (const struct berth_network *n, const struct berth_endpoint *ep, j
     json_object_set_new (ipam, "IPv4Address", json_string (want4));
   if (want6)
     json_object_set_new (ipam, "IPv6Address", json_string (want6));
-  return json_pack ("{s:o,s:O,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s}", "IPAMConfig", ipam,
-                    "Aliases", aliases, "NetworkID", n->id, "EndpointID", ep->host_if, "Gateway",
-                    ep->gateway4, "IPAddress", ep->ip4, "IPPrefixLen", ep->ip4[0] ? ep->prefix4 : 0,
+  return json_pack ("{s:o,s:O,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s}", "IPAMConfig", ipam, "Aliases",
+                    aliases, "NetworkID", n->id, "EndpointID", ep->host_if, "Gateway", ep->gateway4,
+                    "IPAddress", ep->ip4, "IPPrefixLen", ep->ip4[0] ? ep->prefix4 : 0,
                     "IPv6Gateway", ep->ip6[0] ? ep->gateway6 : "", "GlobalIPv6Address", ep->ip6,
                     "GlobalIPv6PrefixLen", ep->ip6[0] ? ep->prefix6 : 0, "MacAddress", ep->mac);
 }
@@ -475,8 +477,8 @@ static void
 summary (json_t *ns, json_t *first)
 {
   static const char *const keys[]
-      = { "Gateway", "IPAddress", "IPPrefixLen", "IPv6Gateway", "GlobalIPv6Address",
-          "GlobalIPv6PrefixLen", "MacAddress", "EndpointID" };
+      = { "Gateway",           "IPAddress",           "IPPrefixLen", "IPv6Gateway",
+          "GlobalIPv6Address", "GlobalIPv6PrefixLen", "MacAddress",  "EndpointID" };
   for (size_t i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
     {
       json_t *v = first ? json_object_get (first, keys[i]) : NULL;
@@ -536,8 +538,8 @@ connect_one (struct berth_engine *e, const char *id, json_t *rec, json_t *epj, c
   /* Docker's default bridge has no names; a user network has the name,
    * the aliases and the short ID.  */
   names = user_network (netname) ? names_of (rec, id, aliases) : json_array ();
-  r = berth_endpoint_connect (host (e), n, id, names, netns, want4, want6, mac, default_route,
-                              &ep, err);
+  r = berth_endpoint_connect (host (e), n, id, names, netns, want4, want6, mac, default_route, &ep,
+                              err);
   json_decref (names);
   if (r < 0)
     {
@@ -580,8 +582,7 @@ setup (struct berth_engine *e, const char *id, const struct berth_run_request *r
   {
     json_t *pb = json_object_get (hc, "PortBindings"), *v;
     const char *k;
-    json_object_foreach (json_object_get (ns, "Ports"), k, v)
-        json_object_set (pb, k, v);
+    json_object_foreach (json_object_get (ns, "Ports"), k, v) json_object_set (pb, k, v);
   }
   if (req->network == BERTH_NETWORK_HOST || req->network == BERTH_NETWORK_NONE)
     json_object_set_new (json_object_get (ns, "Networks"), mode_name (req, bn, buf),
@@ -593,16 +594,15 @@ setup (struct berth_engine *e, const char *id, const struct berth_run_request *r
         goto fail;
       json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
       {
-        if (connect_one (e, id, rec, epj, netns, i == 0 ? req->ip : NULL,
-                         i == 0 ? req->ip6 : NULL, i == 0 ? req->mac_address : NULL,
-                         req->aliases, i == 0, err)
+        if (connect_one (e, id, rec, epj, netns, i == 0 ? req->ip : NULL, i == 0 ? req->ip6 : NULL,
+                         i == 0 ? req->mac_address : NULL, req->aliases, i == 0, err)
             < 0)
           goto fail;
       }
-      first = json_object_get (jpath (rec, "NetworkSettings", "Networks"),
-                               json_string_value (json_object_get (
-                                   json_array_get (json_object_get (bn, "Endpoints"), 0),
-                                   "Network")));
+      first = json_object_get (
+          jpath (rec, "NetworkSettings", "Networks"),
+          json_string_value (
+              json_object_get (json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")));
     }
   summary (ns, first);
   if (json_object_get (bn, "FwOwner"))
@@ -614,10 +614,11 @@ setup (struct berth_engine *e, const char *id, const struct berth_run_request *r
       berth_error_t e2 = NULL;
       for (size_t k = 0; k < n; k++)
         snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
-      if (berth_fw_ports_add (&fw,
-                              json_string_value (json_object_get (
-                                  json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")),
-                              id, ports, n, &e2)
+      if (berth_fw_ports_add (
+              &fw,
+              json_string_value (json_object_get (
+                  json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")),
+              id, ports, n, &e2)
           < 0)
         {
           if (e2 && e2->status == ENOSYS)
@@ -765,9 +766,9 @@ berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t 
   }
   {
     json_t *ns = json_object_get (rec, "NetworkSettings"), *first;
-    first = json_object_get (nets, json_string_value (json_object_get (
-                                       json_array_get (json_object_get (bn, "Endpoints"), 0),
-                                       "Network")));
+    first = json_object_get (
+        nets, json_string_value (json_object_get (
+                  json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")));
     summary (ns, first);
     if (json_object_get (bn, "FwOwner"))
       {
@@ -778,11 +779,11 @@ berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t 
         berth_error_t e2 = NULL;
         for (size_t k = 0; k < n; k++)
           snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
-        if (berth_fw_ports_add (&fw,
-                                json_string_value (json_object_get (
-                                    json_array_get (json_object_get (bn, "Endpoints"), 0),
-                                    "Network")),
-                                id, ports, n, &e2)
+        if (berth_fw_ports_add (
+                &fw,
+                json_string_value (json_object_get (
+                    json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")),
+                id, ports, n, &e2)
             < 0)
           {
             if (e2 && e2->status == ENOSYS)
@@ -828,7 +829,7 @@ set_berth_net (json_t *rec, void *data)
   json_t *b = json_object_get (rec, "Berth");
   if (b == NULL)
     json_object_set_new (rec, "Berth", b = json_object ());
-  json_object_set (b, "Net", ((struct connect_data *) data)->bn);
+  json_object_set (b, "Net", ((struct connect_data *)data)->bn);
 }
 
 static void
@@ -871,7 +872,7 @@ berth_engine_net_connect (struct berth_engine *e, const char *id, const char *ne
                           json_string_value (json_object_get (rec, "Name")) + 1, n->name);
       goto out;
     }
-  next = (int) json_integer_value (json_object_get (bn, "Next"));
+  next = (int)json_integer_value (json_object_get (bn, "Next"));
   berth_endpoint_host_if (id, next, hif);
   snprintf (ifname, sizeof (ifname), "eth%d", next);
   eps = json_object_get (bn, "Endpoints");
@@ -984,10 +985,9 @@ berth_engine_net_in_use (struct berth_engine *e, const char *network)
           berth_error_release (&ignored);
           continue;
         }
-      json_array_foreach (json_object_get (jpath (rec, "Berth", "Net"), "Endpoints"), k, epj)
-          used = used
-                 || strcmp (json_string_value (json_object_get (epj, "Network")) ?: "", network)
-                        == 0;
+      json_array_foreach (json_object_get (jpath (rec, "Berth", "Net"), "Endpoints"), k, epj) used
+          = used
+            || strcmp (json_string_value (json_object_get (epj, "Network")) ?: "", network) == 0;
       json_decref (rec);
     }
   berth_store_entries_free (ents, n);

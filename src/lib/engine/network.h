@@ -35,6 +35,9 @@ int berth_engine_net_restore (struct berth_engine *e, const char *id, berth_erro
 bool berth_engine_net_in_use (struct berth_engine *e, const char *network);
 
 /* The files' paths in the container dir, bind-mounted over /etc/X.  */
-#define BERTH_ENGINE_ETC_FILES { "hosts", "hostname", "resolv.conf" }
+#define BERTH_ENGINE_ETC_FILES                                                                     \
+  {                                                                                                \
+    "hosts", "hostname", "resolv.conf"                                                             \
+  }
 
 #endif

@@ -44,7 +44,7 @@ berth_cidr_parse (const char *s, struct berth_cidr *out, berth_error_t *err)
   char *end;
   long p;
 
-  if (slash == NULL || (size_t) (slash - s) >= sizeof (buf))
+  if (slash == NULL || (size_t)(slash - s) >= sizeof (buf))
     return berth_net_error (err, EINVAL, "invalid subnet `%s`: ADDRESS/PREFIX expected", s);
   memcpy (buf, s, slash - s);
   buf[slash - s] = '\0';
@@ -54,7 +54,7 @@ berth_cidr_parse (const char *s, struct berth_cidr *out, berth_error_t *err)
   p = strtol (slash + 1, &end, 10);
   if (slash[1] == '\0' || *end || p < 0 || p > (out->family == AF_INET ? 32 : 128))
     return berth_net_error (err, EINVAL, "invalid subnet `%s`: bad prefix length", s);
-  out->prefix = (int) p;
+  out->prefix = (int)p;
   clear_host_bits (out);
   return 0;
 }

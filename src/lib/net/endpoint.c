@@ -109,8 +109,7 @@ parse_mac (const char *s, uint8_t mac[6])
 
 int
 berth_endpoint_connect (const struct berth_net_host *h, const struct berth_network *n,
-                        const char *owner, json_t *names, const char *netns_path,
-                        const char *want4,
+                        const char *owner, json_t *names, const char *netns_path, const char *want4,
                         const char *want6, const char *want_mac, bool default_route,
                         struct berth_endpoint *ep, berth_error_t *err)
 {
@@ -175,8 +174,8 @@ fail:
 }
 
 int
-berth_endpoint_disconnect (const struct berth_net_host *h, const char *network,
-                           const char *owner, const char *host_if, berth_error_t *err)
+berth_endpoint_disconnect (const struct berth_net_host *h, const char *network, const char *owner,
+                           const char *host_if, berth_error_t *err)
 {
   if (host_if && *host_if && berth_nl_link_delete (host_if, err) < 0)
     return -1;

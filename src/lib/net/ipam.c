@@ -19,7 +19,7 @@
 static uint32_t
 v4 (const struct berth_cidr *c)
 {
-  return (uint32_t) c->addr[0] << 24 | c->addr[1] << 16 | c->addr[2] << 8 | c->addr[3];
+  return (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 | c->addr[2] << 8 | c->addr[3];
 }
 
 static void
@@ -55,7 +55,7 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
       uint32_t lo = net + 1, hi = bcast - 1;
       if (subnet->prefix >= 31)
         return berth_net_error (err, ENOSPC, "no available IPv4 address: /%d is too small",
-                            subnet->prefix);
+                                subnet->prefix);
       if (range)
         {
           uint32_t rmask = range->prefix ? ~0u << (32 - range->prefix) : 0;
@@ -67,7 +67,7 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
         }
       for (uint64_t a = lo; a <= hi; a++)
         {
-          set_v4 (out, (uint32_t) a);
+          set_v4 (out, (uint32_t)a);
           if (same_addr (out, gateway))
             continue;
           berth_cidr_format (out, false, buf);
@@ -82,10 +82,10 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
     {
       *out = *subnet;
       out->prefix = 128;
-      out->addr[12] |= (uint8_t) (i >> 24);
-      out->addr[13] |= (uint8_t) (i >> 16);
-      out->addr[14] |= (uint8_t) (i >> 8);
-      out->addr[15] |= (uint8_t) i;
+      out->addr[12] |= (uint8_t)(i >> 24);
+      out->addr[13] |= (uint8_t)(i >> 16);
+      out->addr[14] |= (uint8_t)(i >> 8);
+      out->addr[15] |= (uint8_t)i;
       if (!berth_cidr_contains (subnet, out))
         break;
       if (same_addr (out, gateway))
@@ -158,7 +158,7 @@ struct taken_ctx
 static bool
 is_taken (const char *ip, void *data)
 {
-  return json_object_get (((struct taken_ctx *) data)->leases, ip) != NULL;
+  return json_object_get (((struct taken_ctx *)data)->leases, ip) != NULL;
 }
 
 static int
@@ -182,7 +182,7 @@ lease_one (json_t *leases, const char *owner, json_t *names, const char *subnet_
       berth_cidr_format (&ip, false, out);
       if (!berth_cidr_contains (&subnet, &ip))
         return berth_net_error (err, EINVAL, "address %s is not in the network's subnet %s", want,
-                            subnet_s);
+                                subnet_s);
       if (has_gw && same_addr (&ip, &gw))
         return berth_net_error (err, EADDRINUSE, "address %s is the network's gateway", want);
       if (subnet.family == AF_INET && subnet.prefix < 31)
@@ -191,7 +191,7 @@ lease_one (json_t *leases, const char *owner, json_t *names, const char *subnet_
           uint32_t mask = ~0u << (32 - subnet.prefix);
           if (v4 (&ip) == (v4 (&n) & mask) || v4 (&ip) == ((v4 (&n) & mask) | ~mask))
             return berth_net_error (err, EINVAL, "address %s is the network's %s address", want,
-                                v4 (&ip) == (v4 (&n) & mask) ? "network" : "broadcast");
+                                    v4 (&ip) == (v4 (&n) & mask) ? "network" : "broadcast");
         }
       holder = json_string_value (json_object_get (json_object_get (leases, out), "owner"));
       if (holder && strcmp (holder, owner) != 0)
@@ -203,9 +203,8 @@ lease_one (json_t *leases, const char *owner, json_t *names, const char *subnet_
     return -1;
   else
     berth_cidr_format (&ip, false, out);
-  json_object_set_new (leases, out,
-                       json_pack ("{s:s,s:O}", "owner", owner, "names",
-                                  names ? names : json_array ()));
+  json_object_set_new (
+      leases, out, json_pack ("{s:s,s:O}", "owner", owner, "names", names ? names : json_array ()));
   return 0;
 }
 
@@ -227,9 +226,9 @@ berth_ipam_entries (const struct berth_net_host *h, const char *name, json_t **o
 }
 
 int
-berth_ipam_lease (const struct berth_net_host *h, const struct berth_network *n,
-                  const char *owner, json_t *names, const char *want4, const char *want6,
-                  char out4[64], char out6[64], berth_error_t *err)
+berth_ipam_lease (const struct berth_net_host *h, const struct berth_network *n, const char *owner,
+                  json_t *names, const char *want4, const char *want6, char out4[64], char out6[64],
+                  berth_error_t *err)
 {
   cleanup_free char *path = net_path (h, n->name, ".leases");
   cleanup_close int lock = -1;
@@ -246,8 +245,7 @@ berth_ipam_lease (const struct berth_net_host *h, const struct berth_network *n,
     return -1;
   leases = read_leases (path);
   if (n->subnet4)
-    r = lease_one (leases, owner, names, n->subnet4, n->ip_range4, n->gateway4, want4, out4,
-                   err);
+    r = lease_one (leases, owner, names, n->subnet4, n->ip_range4, n->gateway4, want4, out4, err);
   else if (want4)
     r = berth_net_error (err, EINVAL, "network %s has no IPv4 subnet", n->name);
   if (r == 0 && n->subnet6 && out6)

@@ -51,7 +51,7 @@ struct berth_net_host
   const char *default_bridge;
   const char *default_subnet; /* NULL: 172.17.0.0/16 unless routed */
   struct berth_fw_config fw;
-  bool fw_missing; /* the firewall says ENOSYS: links only */
+  bool fw_missing;                  /* the firewall says ENOSYS: links only */
   void (*notice) (const char *msg); /* what berth tells the user (stderr) */
 };
 void berth_net_host_from_env (struct berth_net_host *h, const char *root, const char *runroot);
@@ -77,8 +77,8 @@ struct berth_network
   char *subnet4, *gateway4, *ip_range4; /* CIDR, address, CIDR; NULL when none */
   char *subnet6, *gateway6;
   bool internal, ipv6;
-  int mtu; /* 0: 1500 */
-  char *fw_table; /* the table its rules are in */
+  int mtu;         /* 0: 1500 */
+  char *fw_table;  /* the table its rules are in */
   json_t *options; /* -o k=v as given */
 };
 void berth_network_free (struct berth_network *n);
@@ -96,8 +96,8 @@ int berth_network_create (const struct berth_net_host *h, const struct berth_net
                           struct berth_network **out, berth_error_t *err);
 /* NAME, or a unique ID prefix.  "network NAME not found" (ENOENT).  The
  * default network is created on first use ("bridge").  */
-int berth_network_get (const struct berth_net_host *h, const char *name,
-                       struct berth_network **out, berth_error_t *err);
+int berth_network_get (const struct berth_net_host *h, const char *name, struct berth_network **out,
+                       berth_error_t *err);
 int berth_network_list (const struct berth_net_host *h, struct berth_network ***out, size_t *n,
                         berth_error_t *err);
 void berth_network_list_free (struct berth_network **l, size_t n);
@@ -150,8 +150,8 @@ char *berth_netns_path (const struct berth_net_host *h, const char *owner);
 struct berth_endpoint
 {
   char network[128];
-  char host_if[16];  /* the veth's host end */
-  char ifname[16];   /* in the container: eth0, eth1, ... */
+  char host_if[16];      /* the veth's host end */
+  char ifname[16];       /* in the container: eth0, eth1, ... */
   char ip4[64], ip6[64]; /* leased addresses, "" when none */
   char mac[18];
   char gateway4[64], gateway6[64];
@@ -169,9 +169,8 @@ void berth_endpoint_host_if (const char *owner, int index, char out[16]);
  * is undone.  */
 int berth_endpoint_connect (const struct berth_net_host *h, const struct berth_network *n,
                             const char *owner, json_t *names, const char *netns_path,
-                            const char *want4,
-                            const char *want6, const char *want_mac, bool default_route,
-                            struct berth_endpoint *ep, berth_error_t *err);
+                            const char *want4, const char *want6, const char *want_mac,
+                            bool default_route, struct berth_endpoint *ep, berth_error_t *err);
 /* Undo: the veth (when NETNS_PATH is given, its container end too) and
  * the leases.  Missing pieces are not errors.  */
 int berth_endpoint_disconnect (const struct berth_net_host *h, const char *network,

@@ -44,7 +44,7 @@ nl_open (struct nl *nl, berth_error_t *err)
       return berth_error (err, e, "netlink bind");
     }
   nl->portid = mnl_socket_get_portid (nl->sock);
-  nl->seq = (unsigned) time (NULL);
+  nl->seq = (unsigned)time (NULL);
   return 0;
 }
 
@@ -91,8 +91,8 @@ nl_talk (struct nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
 static int
 link_index (struct nl *nl, const char *name)
 {
-  (void) nl;
-  return (int) if_nametoindex (name);
+  (void)nl;
+  return (int)if_nametoindex (name);
 }
 
 static int
@@ -216,7 +216,7 @@ berth_nl_veth_create (const char *host_name, const char *bridge, int netns_fd,
   struct nlattr *li, *data, *pn;
   int master, r;
 
-  master = (int) if_nametoindex (bridge);
+  master = (int)if_nametoindex (bridge);
   if (master == 0)
     return berth_error (err, ENODEV, "bridge `%s`", bridge);
   if (nl_open (&nl, err) < 0)
@@ -254,7 +254,7 @@ berth_nl_veth_create (const char *host_name, const char *bridge, int netns_fd,
       nl_close (&nl);
       return berth_error (err, -r, "create veth `%s`", host_name);
     }
-  r = link_up (&nl, (int) if_nametoindex (host_name));
+  r = link_up (&nl, (int)if_nametoindex (host_name));
   nl_close (&nl);
   if (r < 0)
     return berth_error (err, -r, "set `%s` up", host_name);
@@ -290,7 +290,7 @@ static int
 index_cb (const struct nlmsghdr *h, void *data)
 {
   struct ifinfomsg *ifi = mnl_nlmsg_get_payload (h);
-  ((struct index_query *) data)->index = ifi->ifi_index;
+  ((struct index_query *)data)->index = ifi->ifi_index;
   return MNL_CB_OK;
 }
 
@@ -326,8 +326,7 @@ berth_nl_loopback_up (int netns_fd, berth_error_t *err)
 int
 berth_nl_configure_inside (int netns_fd, const char *ifname, const struct berth_nl_addr *a4,
                            const struct berth_nl_addr *gw4, const struct berth_nl_addr *a6,
-                           const struct berth_nl_addr *gw6, bool default_route,
-                           berth_error_t *err)
+                           const struct berth_nl_addr *gw6, bool default_route, berth_error_t *err)
 {
   struct nl nl = { 0 };
   const char *what = "lo up";
@@ -450,7 +449,7 @@ berth_nl_route_overlaps (const uint8_t net[4], int prefix, bool *overlaps, berth
   int r = 0;
 
   q.mask = prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
-  q.net = ((uint32_t) net[0] << 24 | net[1] << 16 | net[2] << 8 | net[3]) & q.mask;
+  q.net = ((uint32_t)net[0] << 24 | net[1] << 16 | net[2] << 8 | net[3]) & q.mask;
   q.overlaps = false;
   if (nl_open (&nl, err) < 0)
     return -1;

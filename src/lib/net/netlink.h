@@ -12,7 +12,7 @@
 
 struct berth_nl_addr
 {
-  int family;      /* AF_INET or AF_INET6; 0 = unused */
+  int family; /* AF_INET or AF_INET6; 0 = unused */
   uint8_t addr[16];
   int prefix;
 };

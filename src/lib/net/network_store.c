@@ -89,7 +89,7 @@ from_json (json_t *j)
   n->fw_table = jdup (j, "fw_table");
   n->internal = json_is_true (json_object_get (j, "internal"));
   n->ipv6 = json_is_true (json_object_get (j, "ipv6"));
-  n->mtu = (int) json_integer_value (json_object_get (j, "mtu"));
+  n->mtu = (int)json_integer_value (json_object_get (j, "mtu"));
   n->options = json_incref (json_object_get (j, "options"));
   if (n->options == NULL)
     n->options = json_object ();
@@ -107,7 +107,7 @@ to_json (const struct berth_network *n)
   json_t *j = json_pack ("{s:s,s:s,s:s,s:s,s:b,s:b,s:i,s:O}", "name", n->name, "id", n->id,
                          "bridge", n->bridge, "created", n->created ?: "", "internal", n->internal,
                          "ipv6", n->ipv6, "mtu", n->mtu, "options", n->options);
-#define OPT(k, v)                                                                                 \
+#define OPT(k, v)                                                                                  \
   if (j && v)                                                                                      \
   json_object_set_new (j, k, json_string (v))
   OPT ("subnet4", n->subnet4);
@@ -134,8 +134,8 @@ berth_network_json (const struct berth_network *n)
       json_array_append_new (config, c);
     }
   if (n->subnet6)
-    json_array_append_new (config, json_pack ("{s:s,s:s}", "Subnet", n->subnet6, "Gateway",
-                                              n->gateway6 ?: ""));
+    json_array_append_new (
+        config, json_pack ("{s:s,s:s}", "Subnet", n->subnet6, "Gateway", n->gateway6 ?: ""));
   json_object_set_new (opts, "com.docker.network.bridge.name", json_string (n->bridge));
   if (n->mtu)
     {
@@ -143,11 +143,11 @@ berth_network_json (const struct berth_network *n)
       snprintf (m, sizeof (m), "%d", n->mtu);
       json_object_set_new (opts, "com.docker.network.driver.mtu", json_string (m));
     }
-  return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:n,s:o},s:b,s:b,s:b,s:{},s:o,s:{}}",
-                    "Name", n->name, "Id", n->id, "Created", n->created ?: "", "Scope", "local",
-                    "Driver", "bridge", "EnableIPv6", n->ipv6, "IPAM", "Driver", "default",
-                    "Options", "Config", config, "Internal", n->internal, "Attachable", 0,
-                    "Ingress", 0, "Containers", "Options", opts, "Labels");
+  return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:n,s:o},s:b,s:b,s:b,s:{},s:o,s:{}}", "Name",
+                    n->name, "Id", n->id, "Created", n->created ?: "", "Scope", "local", "Driver",
+                    "bridge", "EnableIPv6", n->ipv6, "IPAM", "Driver", "default", "Options",
+                    "Config", config, "Internal", n->internal, "Attachable", 0, "Ingress", 0,
+                    "Containers", "Options", opts, "Labels");
 }
 
 static char *
@@ -267,7 +267,8 @@ subnet_free (const struct berth_net_host *h, const char *cidr, struct berth_netw
   for (size_t i = 0; i < n; i++)
     if (overlaps (l[i]->subnet4, cidr))
       return false;
-  if (berth_cidr_parse (cidr, &c, NULL) < 0 || berth_nl_route_overlaps (c.addr, c.prefix, &routed, NULL) < 0)
+  if (berth_cidr_parse (cidr, &c, NULL) < 0
+      || berth_nl_route_overlaps (c.addr, c.prefix, &routed, NULL) < 0)
     return false;
   return !routed;
 }
@@ -320,7 +321,7 @@ static int
 make_id (char id[65], berth_error_t *err)
 {
   uint8_t b[32];
-  if (getrandom (b, sizeof (b), 0) != (ssize_t) sizeof (b))
+  if (getrandom (b, sizeof (b), 0) != (ssize_t)sizeof (b))
     return berth_error (err, errno, "getrandom");
   for (int i = 0; i < 32; i++)
     snprintf (id + 2 * i, 3, "%02x", b[i]);
@@ -341,7 +342,7 @@ check_option (struct berth_network *n, const char *kv, berth_error_t *err)
       long m;
       if (!berth_parse_long (v, &m) || m < 68 || m > 65535)
         return berth_net_error (err, EINVAL, "invalid mtu `%s`: 68 to 65535", v);
-      n->mtu = (int) m;
+      n->mtu = (int)m;
     }
   else if (strcmp (k, "com.docker.network.bridge.name") == 0)
     {
@@ -365,7 +366,7 @@ fill_v4 (struct berth_network *n, const char *subnet, const char *gateway, const
     return -1;
   if (s.family != AF_INET)
     return berth_net_error (err, EINVAL, "invalid subnet `%s`: IPv4 expected (IPv6 with --ipv6)",
-                        subnet);
+                            subnet);
   if (s.prefix > 30)
     return berth_net_error (err, EINVAL, "invalid subnet `%s`: /30 at most", subnet);
   berth_cidr_format (&s, true, buf);
@@ -374,7 +375,7 @@ fill_v4 (struct berth_network *n, const char *subnet, const char *gateway, const
     {
       if (berth_ip_parse (gateway, AF_INET, &g) < 0 || !berth_cidr_contains (&s, &g))
         return berth_net_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
-                            n->subnet4);
+                                n->subnet4);
       berth_cidr_format (&g, false, buf);
       n->gateway4 = strdup (buf);
     }
@@ -389,7 +390,7 @@ fill_v4 (struct berth_network *n, const char *subnet, const char *gateway, const
         return -1;
       if (r.family != AF_INET || r.prefix < s.prefix || !berth_cidr_contains (&s, &r))
         return berth_net_error (err, EINVAL, "invalid ip-range `%s`: not within %s", range,
-                            n->subnet4);
+                                n->subnet4);
       berth_cidr_format (&r, true, buf);
       n->ip_range4 = strdup (buf);
     }
@@ -412,7 +413,7 @@ fill_v6 (struct berth_network *n, const char *subnet, const char *gateway, berth
     {
       if (berth_ip_parse (gateway, AF_INET6, &g) < 0 || !berth_cidr_contains (&s, &g))
         return berth_net_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
-                            n->subnet6);
+                                n->subnet6);
       berth_cidr_format (&g, false, buf);
       n->gateway6 = strdup (buf);
     }
@@ -528,14 +529,14 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
       if (overlaps (l[i]->subnet4, n->subnet4) || overlaps (l[i]->subnet6, n->subnet6))
         {
           berth_net_error (err, EEXIST, "subnet %s overlaps with network %s",
-                       overlaps (l[i]->subnet4, n->subnet4) ? n->subnet4 : n->subnet6,
-                       l[i]->name);
+                           overlaps (l[i]->subnet4, n->subnet4) ? n->subnet4 : n->subnet6,
+                           l[i]->name);
           goto out;
         }
       if (strcmp (l[i]->bridge, n->bridge) == 0)
         {
           berth_net_error (err, EEXIST, "bridge %s is already used by network %s", n->bridge,
-                       l[i]->name);
+                           l[i]->name);
           goto out;
         }
     }
@@ -691,8 +692,9 @@ berth_network_remove (const struct berth_net_host *h, const char *name, bool in_
     return -1;
   if (in_use)
     {
-      berth_net_error (err, EBUSY, "error while removing network: network %s id %s has active endpoints",
-                   n->name, n->id);
+      berth_net_error (err, EBUSY,
+                       "error while removing network: network %s id %s has active endpoints",
+                       n->name, n->id);
       berth_network_free (n);
       return -1;
     }

@@ -90,7 +90,7 @@ berth_port_parse (const char *spec, struct berth_fw_port **ports, size_t *n, ber
       if (berth_ip_parse (ip, 0, &c) < 0)
         return berth_net_error (err, EINVAL, "invalid -p `%s`: bad address `%s`", spec, ip);
     }
-  count = (size_t) (chi - clo + 1);
+  count = (size_t)(chi - clo + 1);
   np = realloc (*ports, (*n + count) * sizeof (*np));
   if (np == NULL)
     return berth_error (err, ENOMEM, "-p");
@@ -101,8 +101,8 @@ berth_port_parse (const char *spec, struct berth_fw_port **ports, size_t *n, ber
       memset (fp, 0, sizeof (*fp));
       snprintf (fp->proto, sizeof (fp->proto), "%s", proto ?: "tcp");
       snprintf (fp->host_ip, sizeof (fp->host_ip), "%s", ip ?: "");
-      fp->ctr_port = (uint16_t) (clo + i);
-      fp->host_port = hlo ? (uint16_t) (hlo + (clo == chi ? 0 : i)) : 0;
+      fp->ctr_port = (uint16_t)(clo + i);
+      fp->host_port = hlo ? (uint16_t)(hlo + (clo == chi ? 0 : i)) : 0;
     }
   *n += count;
   return 0;

@@ -41,8 +41,8 @@ berth_net_resolv_conf (const char *host_resolv, char *const *dns, char *const *s
             continue;
           servers++;
         }
-      else if (n >= 1 && (strcmp (word, "search") == 0 || strcmp (word, "domain") == 0)
-               && search && search[0])
+      else if (n >= 1 && (strcmp (word, "search") == 0 || strcmp (word, "domain") == 0) && search
+               && search[0])
         continue;
       else if (n >= 1 && strcmp (word, "options") == 0 && options && options[0])
         continue;

@@ -145,7 +145,6 @@ filters_match (json_t *rec, char **filters, size_t n)
   return true;
 }
 
-
 /* NetworkSettings.Ports as Docker's PORTS column ("0.0.0.0:8080->80/tcp"),
  * or one mapping a line (SEP "\n") for `port`.  */
 static char *
@@ -207,8 +206,7 @@ ps_fields (json_t *rec, bool trunc)
                     jstr (rec, "Config.Image"), "Command", cmd ? cmd : "", "CreatedAt",
                     jstr (rec, "Created"), "RunningFor", created, "Status", status, "State",
                     jstr (rec, "State.Status"), "Ports", ports ? ports : "", "Names",
-                    jstr (rec, "Name") + 1,
-                    "Labels", lab ? lab : "", "Mounts", "");
+                    jstr (rec, "Name") + 1, "Labels", lab ? lab : "", "Mounts", "");
 }
 
 /* Docker's column names for the fields of `ps --format`.  */

@@ -77,7 +77,7 @@ main (int argc, char **argv)
           }
       }
       execl (berth, "berth", "--root", root, "--runroot", runroot, "rm", "-f", argv[i + 1],
-             (char *) NULL);
+             (char *)NULL);
       return 0;
     }
   berth_engine_close (e);

@@ -1129,16 +1129,14 @@ apply_option (struct parse_state *st, enum opt id, const char *value)
       {
         struct in6_addr a;
         if (inet_pton (id == O_IP ? AF_INET : AF_INET6, value, &a) != 1)
-          return FLAG_ERROR (st, "invalid IP%s address \"%s\"", id == O_IP ? "v4" : "v6",
-                             value);
+          return FLAG_ERROR (st, "invalid IP%s address \"%s\"", id == O_IP ? "v4" : "v6", value);
         return set_string (st, id == O_IP ? &req->ip : &req->ip6, value);
       }
     case O_MAC_ADDRESS:
       {
         unsigned b[6];
         char extra;
-        if (sscanf (value, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                    &extra)
+        if (sscanf (value, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra)
                 != 6
             || b[0] > 255 || (b[0] & 1))
           return FLAG_ERROR (st, "invalid MAC address \"%s\"", value);

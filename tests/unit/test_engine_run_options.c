@@ -472,7 +472,7 @@ test_network_flags (void **state)
       "02:aa:bb:cc:dd:ee", "--network-alias", "db", "--net-alias", "db2", "--dns", "10.0.0.53",
       "--dns-search", "x.test", "--dns-option", "ndots:2", "--add-host", "h:10.9.9.9", "-P", "img");
 
-  (void) state;
+  (void)state;
   assert_int_equal (req->network, BERTH_NETWORK_CONTAINER);
   assert_string_equal (req->network_name, "web");
   assert_string_equal (req->ip, "10.1.2.3");

@@ -49,8 +49,8 @@ struct berth_engine_net_ops
    * namespace the container joins (NULL: a new one from the runtime, or
    * none for host).  */
   int (*plan) (struct berth_engine *e, const struct berth_run_request *req,
-               const struct berth_image_config *ic, const char *id, const char *name,
-               json_t **plan, char **netns_path, berth_error_t *err);
+               const struct berth_image_config *ic, const char *id, const char *name, json_t **plan,
+               char **netns_path, berth_error_t *err);
   /* After the record is written: make what the plan says, fill the
    * record's NetworkSettings, write hosts/hostname/resolv.conf.  */
   int (*setup) (struct berth_engine *e, const char *id, const struct berth_run_request *req,

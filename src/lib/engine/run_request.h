@@ -60,10 +60,10 @@ enum berth_restart_policy
 
 enum berth_network_mode
 {
-  BERTH_NETWORK_DEFAULT, /* no --network: the engine's default network */
-  BERTH_NETWORK_NONE,    /* a new network namespace with only loopback */
-  BERTH_NETWORK_HOST,    /* the host's network namespace */
-  BERTH_NETWORK_NAMED,   /* network_name */
+  BERTH_NETWORK_DEFAULT,   /* no --network: the engine's default network */
+  BERTH_NETWORK_NONE,      /* a new network namespace with only loopback */
+  BERTH_NETWORK_HOST,      /* the host's network namespace */
+  BERTH_NETWORK_NAMED,     /* network_name */
   BERTH_NETWORK_CONTAINER, /* network_name is the container whose namespace is joined */
 };
 
@@ -138,7 +138,7 @@ struct berth_run_request
   char *mac_address;  /* --mac-address */
   char **aliases;     /* --network-alias */
   char **dns, **dns_search, **dns_options;
-  char **add_hosts;   /* --add-host "name:ip" */
+  char **add_hosts; /* --add-host "name:ip" */
 
   char *image;
   char **command; /* NULL-terminated, may be empty: the image's Cmd then */

@@ -730,11 +730,17 @@ berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t 
     return e->net_ops == NULL ? 0 : -1;
   bn = jpath (rec, "Berth", "Net");
   netns = json_string_value (json_object_get (bn, "Netns"));
-  if (netns == NULL || strncmp (netns, "/proc/", 6) == 0 || access (netns, F_OK) == 0)
+  if (netns == NULL || strncmp (netns, "/proc/", 6) == 0 || berth_netns_exists (netns))
     {
       json_decref (rec);
       return 0;
     }
+  {
+    /* A file left where the namespace was: removed, then made again.  */
+    berth_error_t ignored = NULL;
+    berth_netns_remove (netns, &ignored);
+    berth_error_release (&ignored);
+  }
   /* RUNROOT was lost (a reboot): the namespace, its links and leases are
    * made again, with the addresses and MACs the container had when free. */
   old = json_deep_copy (jpath (rec, "NetworkSettings", "Networks"));

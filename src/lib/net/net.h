@@ -142,6 +142,8 @@ int berth_ipam_owners (const struct berth_net_host *h, const char *name, char **
  * *path gets that path.  */
 int berth_netns_create (const struct berth_net_host *h, const char *owner, char **path,
                         berth_error_t *err);
+/* Whether PATH is a namespace berth mounted (not a leftover file).  */
+bool berth_netns_exists (const char *path);
 /* Unmount and unlink it; a missing one is not an error.  */
 int berth_netns_remove (const char *path, berth_error_t *err);
 char *berth_netns_path (const struct berth_net_host *h, const char *owner);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -96,6 +98,15 @@ berth_netns_create (const struct berth_net_host *h, const char *owner, char **pa
 fail:
   unlink (path);
   return -1;
+}
+
+bool
+berth_netns_exists (const char *path)
+{
+  struct statfs st;
+  /* A file left by a create cut short is not a namespace: only a mounted
+   * nsfs counts.  */
+  return statfs (path, &st) == 0 && st.f_type == NSFS_MAGIC;
 }
 
 int

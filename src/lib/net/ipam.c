@@ -204,7 +204,8 @@ lease_one (json_t *leases, const char *owner, json_t *names, const char *subnet_
   else
     berth_cidr_format (&ip, false, out);
   json_object_set_new (
-      leases, out, json_pack ("{s:s,s:O}", "owner", owner, "names", names ? names : json_array ()));
+      leases, out, (names ? json_pack ("{s:s,s:O}", "owner", owner, "names", names)
+                             : json_pack ("{s:s,s:[]}", "owner", owner, "names")));
   return 0;
 }
 

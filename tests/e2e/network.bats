@@ -428,3 +428,25 @@ need_firewall() {
 	b rm -f r1 r2
 	host_net_clean "$RUNROOT" $ids
 }
+
+@test "run -d --rm: berth-monitor hands the removal to berth rm, which undoes the network; network prune" {
+	net gone 5
+	id=$(b run -d --rm --network gone bb sleep 0.3)
+	for i in $(seq 50); do
+		[ -z "$(b ps -aq)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(b ps -aq)" ]
+	host_net_clean "$RUNROOT" "$id"
+	# prune removes unused user networks, never the default one
+	net unused 6
+	b run -d --name keep --network gone bb sleep 60
+	run b network prune -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *unused* ]]
+	[[ "$output" != *gone* ]]
+	run b network ls --format '{{.Name}}'
+	[[ "$output" == *gone* ]]
+	[[ "$output" != *unused* ]]
+	! ip link show "$(net_bridge unused)" 2>/dev/null
+}

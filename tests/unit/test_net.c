@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "net/net.h"
+#include "net/netlink.h"
 #include "util.h"
 
 struct fixture
@@ -377,6 +379,53 @@ test_resolv (void **state)
   free (r);
 }
 
+static int notices;
+
+static void
+count_notice (const char *msg)
+{
+  (void)msg;
+  notices++;
+}
+
+/* 172.17.0.0/16 already routed on the host: the default network takes a
+ * free /16 and says so.  In a network namespace of the test's own, where a
+ * bridge with 172.17.0.1/16 makes that route.  */
+static void
+test_default_subnet_routed (void **state)
+{
+  struct fixture *f = *state;
+  pid_t pid;
+  int st;
+
+  if (geteuid () != 0)
+    skip ();
+  pid = fork ();
+  if (pid == 0)
+    {
+      struct berth_nl_addr a = { .family = AF_INET, .addr = { 172, 17, 0, 1 }, .prefix = 16 };
+      struct berth_network *n = NULL;
+      berth_error_t err = NULL;
+      bool routed = false;
+      if (unshare (CLONE_NEWNET) < 0 || berth_nl_bridge_ensure ("x0", 0, &a, NULL, &err) < 0)
+        _exit (2);
+      if (berth_nl_route_overlaps (a.addr, 16, &routed, &err) < 0 || !routed)
+        _exit (3);
+      f->h.default_subnet = NULL;
+      f->h.notice = count_notice;
+      if (berth_network_get (&f->h, "bridge", &n, &err) < 0)
+        _exit (4);
+      _exit (strcmp (n->subnet4, "172.18.0.0/16") == 0 && strcmp (n->gateway4, "172.18.0.1") == 0
+                     && strcmp (n->bridge, "btunit0") == 0 && notices == 1
+                 ? 0
+                 : 5);
+    }
+  assert_true (pid > 0);
+  assert_int_equal (waitpid (pid, &st, 0), pid);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0);
+}
+
 int
 main (void)
 {
@@ -388,6 +437,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_network_checks, setup, teardown),
     cmocka_unit_test (test_ports),
     cmocka_unit_test (test_resolv),
+    cmocka_unit_test_setup_teardown (test_default_subnet_routed, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,12 +10,16 @@ N=${1:-20}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$HERE/build/berth}
 T=$(mktemp -d /tmp/berth-bench-engine.XXXXXX)
+# berth's default network is the bench's own (never berth0 or 172.17/16).
+export BERTH_DEFAULT_BRIDGE=bbench$$ BERTH_DEFAULT_SUBNET=10.254.$(($$ % 250)).0/24 BERTH_FW_TABLE=bbench$$
 cleanup() {
 	"$BERTH" --root "$T/root" --runroot "$T/run" rm -f $("$BERTH" --root "$T/root" --runroot "$T/run" ps -aq) >/dev/null 2>&1 || true
 	pmc rm -af -t 0 >/dev/null 2>&1 || true
 	pmc rmi -af >/dev/null 2>&1 || true
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	ip link del "$BERTH_DEFAULT_BRIDGE" 2>/dev/null || true
+	nft delete table inet "$BERTH_FW_TABLE" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM HUP PIPE
@@ -45,13 +49,15 @@ median_ms() {
 }
 
 UL="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-tb=$(median_ms b run --rm bench true)
+tb=$(median_ms b run --rm --network none bench true)
+tbr=$(median_ms b run --rm bench true)
 trunc=$(median_ms pmc run --rm --network none --runtime runc $UL localhost/bench true)
 tcrun=$(median_ms /work/shared/tools/cgroup-v1-only podman --root "$T/pm/root" --runroot "$T/pm/run" \
 	--storage-driver vfs --cgroup-manager cgroupfs --events-backend none \
 	run --rm --network none --runtime crun $UL localhost/bench true) || tcrun=n/a
 echo "run --rm true, median of $N (ms):"
-echo "  berth            $tb"
+echo "  berth            $tb   (--network none, as Podman below)"
+echo "  berth, bridge    $tbr   (the default network: netns, veth, lease, /etc files)"
 echo "  podman (runc)    $trunc   ratio berth/podman $(echo "$tb $trunc" | awk '{printf "%.3f", $1/$2}')"
 if [ "$tcrun" != n/a ]; then
 	echo "  podman (crun)    $tcrun   ratio berth/podman $(echo "$tb $tcrun" | awk '{printf "%.3f", $1/$2}')"

@@ -3,16 +3,27 @@
 # (busybox), its own mount, PID, UTS, IPC and network namespaces, /proc fresh,
 # and nothing left on the host afterwards.  Then the same with the engine:
 # an image from host programs, one `berth run` with limits and a volume,
-# exec, logs, stop and rm.  (The bridge network comes with its own issue.)
+# exec, logs, stop and rm; two containers on the bridge network pinging
+# each other, by address and by name, and a web server through -p.  The
+# demo's default network is its own (bridge bdemo0 on a free 10.254.x/24),
+# removed at the end, so that it never touches berth0.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rt=$top/build/berth-runtime
 work=$(mktemp -d /tmp/berth-demo.XXXXXX)
 root=$work/state
+export BERTH_DEFAULT_BRIDGE=bdemo0 BERTH_FW_TABLE=bdemo
+for x in $(seq 200 250); do
+	ip -4 route show | grep -q "^10\.254\.$x\." || break
+done
+export BERTH_DEFAULT_SUBNET=10.254.$x.0/24
 b() { "$top/build/berth" --root "$work/store" --runroot "$work/run" "$@"; }
 cleanup() {
 	"$rt" --root "$root" delete --force berth-demo >/dev/null 2>&1 || true
-	b rm -f web >/dev/null 2>&1 || true
+	b rm -f web c1 c2 www n1 n2 >/dev/null 2>&1 || true
+	b network rm demo-net >/dev/null 2>&1 || true
+	ip link del bdemo0 2>/dev/null || true
+	nft delete table inet bdemo 2>/dev/null || true
 	awk -v t="$work/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$work"
 }
@@ -75,4 +86,35 @@ b stop -t 1 web
 b rm web
 b ps -a
 echo "host mounts left under the demo's store: $(grep -c "$work/store" /proc/self/mountinfo || true)"
+
+step "two containers on the default bridge network ($BERTH_DEFAULT_SUBNET on bdemo0), pinging each other"
+tar -C "$work/bundle/rootfs" -cf "$work/bb.tar" .
+b import "$work/bb.tar" bb >/dev/null
+mkdir -p "$work/bundle/rootfs/www"
+b run -d --name c1 bb sleep 60 >/dev/null
+b run -d --name c2 bb sleep 60 >/dev/null
+b exec c1 ip -4 -o addr show eth0
+b exec c1 ping -c2 "$(b inspect -f '{{.NetworkSettings.IPAddress}}' c2)"
+b exec c2 ping -c1 "$(b inspect -f '{{.NetworkSettings.Gateway}}' c2)"
+
+step "a user network: names resolve through /etc/hosts"
+x2=$((x + 1))
+b network create --subnet 10.254.$x2.0/24 -o com.docker.network.bridge.name=bdemo1 demo-net >/dev/null
+b run -d --name n1 --network demo-net --network-alias db bb sleep 60 >/dev/null
+b run -d --name n2 --network demo-net bb sleep 60 >/dev/null
+b exec n2 ping -c1 db
+b network ls
+
+step "a web server in a container: berth run -d -p 3033:3000 ... httpd"
+b run -d --name www -p 3033:3000 bb sh -c 'mkdir -p /www; echo hello from the container >/www/index.html; httpd -f -p 3000 -h /www' >/dev/null
+b ps
+b port www
+sleep 0.3
+if nft list tables 2>/dev/null | grep -qw bdemo; then
+	busybox wget -qO- http://127.0.0.1:3033/
+else
+	echo "(the port's rules need the firewall, which is not in this build yet)"
+fi
+b rm -f c1 c2 n1 n2 www >/dev/null
+b network rm demo-net
 echo "demo done"

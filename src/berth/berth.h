@@ -31,6 +31,8 @@ typedef int (*cli_command_fn) (struct cli *cli, int argc, char **argv, berth_err
 int cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err);
 /* The container engine (and the image store it uses).  */
 int cli_engine (struct cli *cli, struct berth_engine **out, berth_error_t *err);
+/* What berth tells the user on stderr (not an error).  */
+void cli_notice (const char *msg);
 /* Print a second and later error of a command that goes on (rm a b c).  */
 void cli_more_error (berth_error_t *err, berth_error_t *e);
 /* getopt failed: the error line for it.  */
@@ -59,6 +61,7 @@ int cmd_volume (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_cp (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_export (struct cli *cli, int argc, char **argv, berth_error_t *err);
 int cmd_commit (struct cli *cli, int argc, char **argv, berth_error_t *err);
+int cmd_network (struct cli *cli, int argc, char **argv, berth_error_t *err);
 
 /* Registries (cmd_registry.c).  */
 int cmd_pull (struct cli *cli, int argc, char **argv, berth_error_t *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "berth.h"
+#include "engine/network.h"
 #include "engine/container.h"
 #include "engine/signal_names.h"
 
@@ -90,7 +91,8 @@ static int
 do_restart (struct berth_engine *e, const char *id, void *data, berth_error_t *err)
 {
   int status;
-  if (berth_engine_stop (e, id, 0, *(int *)data, err) < 0)
+  if (berth_engine_stop (e, id, 0, *(int *)data, err) < 0
+      || berth_engine_net_restore (e, id, err) < 0)
     return -1;
   return berth_engine_start_detached (e, id, &status, err);
 }

@@ -145,9 +145,41 @@ filters_match (json_t *rec, char **filters, size_t n)
   return true;
 }
 
+/* NetworkSettings.Ports as Docker's PORTS column ("0.0.0.0:8080->80/tcp"),
+ * or one mapping a line (SEP "\n") for `port`.  */
+static char *
+ports_text (json_t *ports, const char *sep)
+{
+  char *out = NULL;
+  size_t len = 0, i;
+  const char *k;
+  json_t *v, *b;
+  bool first = true;
+  FILE *f = open_memstream (&out, &len);
+
+  if (f == NULL)
+    return NULL;
+  json_object_foreach (ports, k, v)
+  {
+    json_array_foreach (v, i, b)
+    {
+      const char *ip = json_string_value (json_object_get (b, "HostIp")) ?: "0.0.0.0";
+      const char *hp = json_string_value (json_object_get (b, "HostPort")) ?: "";
+      if (strcmp (sep, "\n") == 0)
+        fprintf (f, "%s -> %s:%s\n", k, ip, hp);
+      else
+        fprintf (f, "%s%s:%s->%s", first ? "" : sep, ip, hp, k);
+      first = false;
+    }
+  }
+  fclose (f);
+  return out;
+}
+
 static json_t *
 ps_fields (json_t *rec, bool trunc)
 {
+  cleanup_free char *ports = NULL;
   char status[128], created[64], id[65];
   cleanup_free char *cmd = command_text (rec, trunc);
   json_t *labels = jget (rec, "Config", "Labels"), *v;
@@ -169,11 +201,12 @@ ps_fields (json_t *rec, bool trunc)
   cli_human_since (berth_engine_parse_time (jstr (rec, "Created"), NULL), created,
                    sizeof (created));
   snprintf (id, sizeof (id), "%.*s", trunc ? 12 : 64, jstr (rec, "Id"));
+  ports = ports_text (json_object_get (json_object_get (rec, "NetworkSettings"), "Ports"), ", ");
   return json_pack ("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image",
                     jstr (rec, "Config.Image"), "Command", cmd ? cmd : "", "CreatedAt",
                     jstr (rec, "Created"), "RunningFor", created, "Status", status, "State",
-                    jstr (rec, "State.Status"), "Ports", "", "Names", jstr (rec, "Name") + 1,
-                    "Labels", lab ? lab : "", "Mounts", "");
+                    jstr (rec, "State.Status"), "Ports", ports ? ports : "", "Names",
+                    jstr (rec, "Name") + 1, "Labels", lab ? lab : "", "Mounts", "");
 }
 
 /* Docker's column names for the fields of `ps --format`.  */
@@ -835,8 +868,35 @@ cmd_port (struct cli *cli, int argc, char **argv, berth_error_t *err)
       berth_error (err, 0, "port: a container is needed");
       return BERTH_EXIT_ERROR;
     }
-  /* No published ports until the network issue.  */
-  if (cli_engine (cli, &e, err) < 0 || berth_engine_find (e, argv[1], id, NULL, err) < 0)
+  json_t *rec = NULL, *ports;
+  cleanup_free char *text = NULL;
+
+  if (cli_engine (cli, &e, err) < 0 || berth_engine_find (e, argv[1], id, &rec, err) < 0)
     return BERTH_EXIT_ERROR;
+  ports = json_object_get (json_object_get (rec, "NetworkSettings"), "Ports");
+  if (argc > 2)
+    {
+      /* port CONTAINER 80[/tcp]: that mapping's host side only.  */
+      char key[32];
+      json_t *one, *b;
+      size_t i;
+      snprintf (key, sizeof (key), "%s%s", argv[2], strchr (argv[2], '/') ? "" : "/tcp");
+      one = json_object_get (ports, key);
+      if (one == NULL)
+        {
+          json_decref (rec);
+          berth_error (err, 0, "no public port '%s' published for %s", key, argv[1]);
+          return BERTH_EXIT_ERROR;
+        }
+      json_array_foreach (one, i, b)
+          printf ("%s:%s\n", json_string_value (json_object_get (b, "HostIp")),
+                  json_string_value (json_object_get (b, "HostPort")));
+      json_decref (rec);
+      return 0;
+    }
+  text = ports_text (ports, "\n");
+  if (text)
+    fputs (text, stdout);
+  json_decref (rec);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "engine/network.h"
 #include "engine/container.h"
 #include "run_options.h"
 
@@ -174,6 +175,12 @@ cmd_start (struct cli *cli, int argc, char **argv, berth_error_t *err)
           continue;
         }
       json_decref (rec);
+      if (berth_engine_net_restore (e, id, &e2) < 0)
+        {
+          cli_more_error (err, &e2);
+          ret = BERTH_EXIT_ERROR;
+          continue;
+        }
       if (attach && argc - optind == 1)
         {
           fflush (stdout);

@@ -8,6 +8,7 @@
 
 #include "berth.h"
 #include "engine/container.h"
+#include "engine/network.h"
 #include "linux/sealed_exe.h"
 
 extern char **environ;
@@ -28,7 +29,7 @@ static const struct
   { "volume", cmd_volume },   { "cp", cmd_cp },         { "export", cmd_export },
   { "commit", cmd_commit },
   { "pull", cmd_pull },       { "push", cmd_push },     { "login", cmd_login },
-  { "logout", cmd_logout },   { "search", cmd_search },
+  { "logout", cmd_logout },   { "search", cmd_search }, { "network", cmd_network },
 };
 
 static void
@@ -54,6 +55,8 @@ usage (FILE *out)
            "Container commands:\n"
            "  run, create, start, stop, restart, kill, rm, ps, inspect, logs, wait, top,\n"
            "  port, exec, attach, stats, pause, unpause, rename, container prune\n\n"
+           "Networks:\n"
+           "  network     create, ls, inspect, rm, connect, disconnect, prune\n\n"
            "Volumes and container files:\n"
            "  volume      create, ls, inspect, rm, prune\n"
            "  cp          CONTAINER:SRC DEST | SRC CONTAINER:DEST\n"
@@ -77,7 +80,9 @@ command_help (const char *cmd)
              "  -v --mount --read-only --tmpfs -m --memory-swap --memory-reservation\n"
              "  --cpus --cpu-shares --cpuset-cpus --pids-limit --ulimit --oom-score-adj\n"
              "  --cap-add --cap-drop --privileged --security-opt --device --shm-size\n"
-             "  --init --restart --stop-signal --stop-timeout --network --log-opt" },
+             "  --init --restart --stop-signal --stop-timeout --log-opt --pull\n"
+             "  --network --ip --ip6 --network-alias --mac-address -p -P --add-host\n"
+             "  --dns --dns-search --dns-option" },
     { "create", "create [OPTIONS] IMAGE [COMMAND [ARG...]]: the options of run, not started" },
     { "start", "start [-a] [-i] CONTAINER..." },
     { "stop", "stop [-t SECONDS] CONTAINER..." },
@@ -110,6 +115,12 @@ command_help (const char *cmd)
     { "volume", "volume create|ls|inspect|rm|prune" },
     { "image", "image from-host|inspect|ls|prune|rm|tag|history|import|load|save|mount|umount" },
     { "container", "container COMMAND: the container commands, and prune" },
+    { "network", "network create|ls|inspect|rm|connect|disconnect|prune" },
+    { "pull", "pull [-q] [--platform OS/ARCH] [--tls-verify=false] NAME[:TAG|@DIGEST]" },
+    { "push", "push [-q] [--tls-verify=false] NAME [DESTINATION]" },
+    { "login", "login [-u USER] [-p PASSWORD | --password-stdin] REGISTRY" },
+    { "logout", "logout REGISTRY" },
+    { "search", "search [--tls-verify=false] REGISTRY/TERM" },
   };
 
   for (size_t i = 0; i < sizeof (help) / sizeof (help[0]); i++)
@@ -121,6 +132,12 @@ command_help (const char *cmd)
   return false;
 }
 
+void
+cli_notice (const char *msg)
+{
+  fprintf (stderr, "berth: %s\n", msg);
+}
+
 int
 cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
 {
@@ -129,7 +146,8 @@ cli_images (struct cli *cli, struct berth_image_store **out, berth_error_t *err)
       if (berth_image_store_open (cli->root, &cli->images, err) < 0)
         return -1;
       /* rmi and prune keep images that containers use.  */
-      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0)
+      if (berth_engine_open (cli->root, cli->runroot, cli->images, &cli->engine, err) < 0
+          || berth_engine_net_enable (cli->engine, cli_notice, err) < 0)
         return -1;
       berth_image_store_set_in_use (cli->images, berth_engine_image_in_use, cli->engine);
     }

@@ -8,6 +8,7 @@
  *
  * and falls back to its own hidden `berth monitor` role (the same code)
  * when it is not installed beside it.  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +57,29 @@ main (int argc, char **argv)
       return 125;
     }
   berth_engine_monitor (e, argv[i + 1], 3, false, &status, &err);
-  berth_engine_close (e);
   berth_error_release (&err);
+  if (berth_engine_monitor_handoff (e, argv[i + 1]))
+    {
+      /* A --rm container with a network: berth, which links lib/net,
+       * removes it (and its veth, lease, namespace, rules).  */
+      const char *dir = getenv (BERTH_EXE_DIR_ENV);
+      char berth[4096];
+      snprintf (berth, sizeof (berth), "%s/berth", dir ? dir : "/usr/bin");
+      berth_engine_close (e);
+      close (3);
+      {
+        int fd = open ("/dev/null", O_RDWR);
+        if (fd >= 0)
+          {
+            dup2 (fd, 0), dup2 (fd, 1), dup2 (fd, 2);
+            if (fd > 2)
+              close (fd);
+          }
+      }
+      execl (berth, "berth", "--root", root, "--runroot", runroot, "rm", "-f", argv[i + 1],
+             (char *)NULL);
+      return 0;
+    }
+  berth_engine_close (e);
   return 0;
 }

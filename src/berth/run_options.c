@@ -4,6 +4,7 @@
 #include "run_options.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -832,6 +833,11 @@ set_network (struct parse_state *st, const char *value)
     req->network = BERTH_NETWORK_HOST;
   else if (strcmp (value, "default") == 0 || strcmp (value, "bridge") == 0)
     req->network = BERTH_NETWORK_DEFAULT;
+  else if (strncmp (value, "container:", 10) == 0 && value[10])
+    {
+      req->network = BERTH_NETWORK_CONTAINER;
+      return set_string (st, &req->network_name, value + 10);
+    }
   else if (valid_name (value))
     {
       req->network = BERTH_NETWORK_NAMED;
@@ -883,6 +889,15 @@ enum opt
   O_STOP_TIMEOUT,
   O_NETWORK,
   O_PUBLISH,
+  O_PUBLISH_ALL,
+  O_IP,
+  O_IP6,
+  O_MAC_ADDRESS,
+  O_NETWORK_ALIAS,
+  O_DNS,
+  O_DNS_SEARCH,
+  O_DNS_OPTION,
+  O_ADD_HOST,
 };
 
 struct option_def
@@ -932,6 +947,17 @@ static const struct option_def options[] = {
   { "network", 0, true, O_NETWORK },
   { "net", 0, true, O_NETWORK },
   { "publish", 'p', true, O_PUBLISH },
+  { "publish-all", 'P', false, O_PUBLISH_ALL },
+  { "ip", 0, true, O_IP },
+  { "ip6", 0, true, O_IP6 },
+  { "mac-address", 0, true, O_MAC_ADDRESS },
+  { "network-alias", 0, true, O_NETWORK_ALIAS },
+  { "net-alias", 0, true, O_NETWORK_ALIAS },
+  { "dns", 0, true, O_DNS },
+  { "dns-search", 0, true, O_DNS_SEARCH },
+  { "dns-option", 0, true, O_DNS_OPTION },
+  { "dns-opt", 0, true, O_DNS_OPTION },
+  { "add-host", 0, true, O_ADD_HOST },
 };
 
 static int
@@ -961,6 +987,9 @@ set_bool_flag (struct parse_state *st, enum opt id, bool value)
       break;
     case O_INIT:
       req->init = value;
+      break;
+    case O_PUBLISH_ALL:
+      req->publish_all = value;
       break;
     default:
       return FLAG_ERROR (st, "internal error: not a boolean flag");
@@ -1095,6 +1124,49 @@ apply_option (struct parse_state *st, enum opt id, const char *value)
       if (*value == '\0')
         return FLAG_ERROR (st, "empty port mapping");
       return strv_push (&req->publish, value) < 0 ? oom (st) : 0;
+    case O_IP:
+    case O_IP6:
+      {
+        struct in6_addr a;
+        if (inet_pton (id == O_IP ? AF_INET : AF_INET6, value, &a) != 1)
+          return FLAG_ERROR (st, "invalid IP%s address \"%s\"", id == O_IP ? "v4" : "v6", value);
+        return set_string (st, id == O_IP ? &req->ip : &req->ip6, value);
+      }
+    case O_MAC_ADDRESS:
+      {
+        unsigned b[6];
+        char extra;
+        if (sscanf (value, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra)
+                != 6
+            || b[0] > 255 || (b[0] & 1))
+          return FLAG_ERROR (st, "invalid MAC address \"%s\"", value);
+        return set_string (st, &req->mac_address, value);
+      }
+    case O_NETWORK_ALIAS:
+      if (!valid_name (value) && strchr (value, '.') == NULL)
+        return FLAG_ERROR (st, "invalid network alias \"%s\"", value);
+      return strv_push (&req->aliases, value) < 0 ? oom (st) : 0;
+    case O_DNS:
+      {
+        struct in6_addr a;
+        if (inet_pton (AF_INET, value, &a) != 1 && inet_pton (AF_INET6, value, &a) != 1)
+          return FLAG_ERROR (st, "invalid DNS server \"%s\": an IP address", value);
+        return strv_push (&req->dns, value) < 0 ? oom (st) : 0;
+      }
+    case O_DNS_SEARCH:
+      return strv_push (&req->dns_search, value) < 0 ? oom (st) : 0;
+    case O_DNS_OPTION:
+      return strv_push (&req->dns_options, value) < 0 ? oom (st) : 0;
+    case O_ADD_HOST:
+      {
+        const char *c = strchr (value, ':');
+        struct in6_addr a;
+        if (c == NULL || c == value
+            || (inet_pton (AF_INET, c + 1, &a) != 1 && inet_pton (AF_INET6, c + 1, &a) != 1
+                && strcmp (c + 1, "host-gateway") != 0))
+          return FLAG_ERROR (st, "invalid --add-host \"%s\": HOST:IP expected", value);
+        return strv_push (&req->add_hosts, value) < 0 ? oom (st) : 0;
+      }
     default:
       return FLAG_ERROR (st, "internal error: flag takes no value");
     }

@@ -9,11 +9,15 @@
 
 BERTH_BIN=${BERTH:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/berth}
 bats_require_minimum_version 1.5.0
+load net_helpers
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; return 1; }
 	T=$(mktemp -d /tmp/berth-engine-e2e.XXXXXX)
 	export T ROOT=$T/root RUNROOT=$T/run
+	# Containers are on the default bridge network (Docker's default): this
+	# file's own bridge, subnet and table.
+	net_test_env
 	mkdir -p "$T/rfs/bin" "$T/rfs/etc"
 	cp /bin/busybox "$T/rfs/bin/"
 	for c in sh ls cat echo mkdir rm sleep true false id pwd hostname env touch kill ps; do
@@ -33,6 +37,7 @@ teardown_file() {
 	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	net_test_cleanup
 	# The engine's parent cgroup, shared by all its containers and kept as
 	# Docker's /docker is (rmdir fails while another file's container is in it).
 	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
@@ -57,10 +62,15 @@ host_clean() {
 	done
 	[ -z "$(monitors)" ] || { echo "monitors left: $(monitors)"; return 1; }
 	[ -z "$(ls -A "$ROOT/containers")" ] || { echo "containers left: $(ls -A "$ROOT/containers")"; return 1; }
-	# (seccomp/: the cache of compiled profiles, kept on purpose)
-	[ -z "$(ls -A "$RUNROOT" 2>/dev/null | grep -vx seccomp)" ] ||
+	# (seccomp/: the cache of compiled profiles, kept on purpose; the
+	# network's lease file and lock, and the empty netns directory, stay:
+	# host_net_clean looks inside them.)
+	[ -z "$(ls -A "$RUNROOT" 2>/dev/null | grep -v '^netns$\|^networks$\|^seccomp$')" ] ||
 		{ echo "state left: $(ls -A "$RUNROOT")"; return 1; }
-	! awk -v t="$T/" 'index($2, t) == 1' /proc/mounts | grep . || { echo "mounts left"; return 1; }
+	host_net_clean "$RUNROOT" $ids || return 1
+	# (RUNROOT/netns is a mount of its own, as /run/netns is for `ip netns`.)
+	! awk -v t="$T/" -v n="$RUNROOT/netns" 'index($2, t) == 1 && $2 != n' /proc/mounts | grep . ||
+		{ echo "mounts left"; return 1; }
 	for i in $ids; do
 		! ls -d /sys/fs/cgroup/*/berth/"$i" /sys/fs/cgroup/berth/"$i" 2>/dev/null | grep . ||
 			{ echo "cgroup of $i left"; return 1; }
@@ -264,7 +274,7 @@ cgroup_file() { # PID CONTROLLER FILE
 	echo "$id" >>"$T/ids"
 	run b inspect insp
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.[0] | .Id and .Created and .Path == "sleep" and .Args == ["30"] and .State.Running and .State.Pid > 0 and .Name == "/insp" and .RestartCount == 0 and .HostConfig.NetworkMode == "none" and .Config.Labels.tier == "web" and .GraphDriver.Name == "overlay"'
+	echo "$output" | jq -e '.[0] | .Id and .Created and .Path == "sleep" and .Args == ["30"] and .State.Running and .State.Pid > 0 and .Name == "/insp" and .RestartCount == 0 and .HostConfig.NetworkMode == "bridge" and (.NetworkSettings.IPAddress | startswith("10.")) and .Config.Labels.tier == "web" and .GraphDriver.Name == "overlay"'
 	echo "$output" | jq -e '.[0].Berth == null'
 	[ "$(b inspect -f '{{.Id}}' insp)" = "$id" ]
 	[ "$(b inspect -f '{{.State.Running}}' insp)" = true ]

@@ -465,6 +465,34 @@ test_devices_and_shm (void **state)
 }
 
 static void
+test_network_flags (void **state)
+{
+  struct berth_run_request *req = PARSE (
+      "--network", "container:web", "--ip", "10.1.2.3", "--ip6", "fd00::5", "--mac-address",
+      "02:aa:bb:cc:dd:ee", "--network-alias", "db", "--net-alias", "db2", "--dns", "10.0.0.53",
+      "--dns-search", "x.test", "--dns-option", "ndots:2", "--add-host", "h:10.9.9.9", "-P", "img");
+
+  (void)state;
+  assert_int_equal (req->network, BERTH_NETWORK_CONTAINER);
+  assert_string_equal (req->network_name, "web");
+  assert_string_equal (req->ip, "10.1.2.3");
+  assert_string_equal (req->ip6, "fd00::5");
+  assert_string_equal (req->mac_address, "02:aa:bb:cc:dd:ee");
+  assert_string_equal (req->aliases[1], "db2");
+  assert_string_equal (req->dns[0], "10.0.0.53");
+  assert_string_equal (req->dns_search[0], "x.test");
+  assert_string_equal (req->dns_options[0], "ndots:2");
+  assert_string_equal (req->add_hosts[0], "h:10.9.9.9");
+  assert_true (req->publish_all);
+  berth_run_request_free (req);
+
+  EXPECT_ERROR ("invalid IPv4 address \"10.1\"", "--ip", "10.1", "img");
+  EXPECT_ERROR ("invalid MAC address", "--mac-address", "03:00:00:00:00:01", "img");
+  EXPECT_ERROR ("invalid DNS server", "--dns", "dns.example", "img");
+  EXPECT_ERROR ("invalid --add-host", "--add-host", "nocolon", "img");
+}
+
+static void
 test_lifecycle_flags (void **state)
 {
   struct berth_run_request *req = PARSE (
@@ -545,6 +573,7 @@ main (void)
     cmocka_unit_test (test_security),
     cmocka_unit_test (test_devices_and_shm),
     cmocka_unit_test (test_lifecycle_flags),
+    cmocka_unit_test (test_network_flags),
     cmocka_unit_test (test_signal_names),
   };
 

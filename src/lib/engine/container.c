@@ -92,6 +92,7 @@ berth_engine_close (struct berth_engine *e)
   berth_context_free (e->ctx);
   free (e->root);
   free (e->runroot);
+  free (e->net);
   free (e);
 }
 
@@ -484,6 +485,8 @@ berth_engine_remove (struct berth_engine *e, const char *id, bool force, bool vo
       return lock;
     }
   clean_runtime (e, id);
+  if (e->net_ops)
+    e->net_ops->release (e, id, rec);
   if (volumes)
     remove_anonymous_volumes (e, rec);
   json_decref (rec);

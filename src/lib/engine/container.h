@@ -35,6 +35,29 @@
 #define BERTH_LOG_DEFAULT_MAX_SIZE (10 * 1024 * 1024)
 
 struct berth_volume_store;
+struct berth_engine;
+struct berth_image_config;
+
+/* Networking, plugged in by programs that link lib/net (berth; not the
+ * static berth-monitor, which hands a networked --rm container's removal
+ * to `berth rm`).  engine/network.c has the implementation.  */
+struct berth_engine_net_ops
+{
+  /* Before anything is made: check the request (networks exist, ports
+   * parse and are free, --ip fits) and plan the host objects into *plan
+   * (recorded as Berth.Net before any is made); *netns_path is the
+   * namespace the container joins (NULL: a new one from the runtime, or
+   * none for host).  */
+  int (*plan) (struct berth_engine *e, const struct berth_run_request *req,
+               const struct berth_image_config *ic, const char *id, const char *name, json_t **plan,
+               char **netns_path, berth_error_t *err);
+  /* After the record is written: make what the plan says, fill the
+   * record's NetworkSettings, write hosts/hostname/resolv.conf.  */
+  int (*setup) (struct berth_engine *e, const char *id, const struct berth_run_request *req,
+                json_t *rec, berth_error_t *err);
+  /* Undo everything the record's Berth.Net names; missing pieces are fine. */
+  void (*release) (struct berth_engine *e, const char *id, json_t *rec);
+};
 
 struct berth_engine
 {
@@ -45,6 +68,8 @@ struct berth_engine
   struct berth_image_store *images; /* not owned */
   berth_context *ctx;               /* libberth, state under runroot */
   struct berth_runtime rt;          /* the same root, for pause/resume/pids */
+  const struct berth_engine_net_ops *net_ops; /* NULL: no networking but none/host */
+  void *net;                                  /* the ops' state */
 };
 
 int berth_engine_open (const char *root, const char *runroot, struct berth_image_store *images,
@@ -65,6 +90,11 @@ int berth_engine_create (struct berth_engine *e, const struct berth_run_request 
  * start.  */
 int berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool foreground,
                           int *exit_status, berth_error_t *err);
+
+/* After berth_engine_monitor in a program without networking: whether
+ * ID's --rm removal is left to `berth rm -f` (it has host network
+ * objects).  */
+bool berth_engine_monitor_handoff (struct berth_engine *e, const char *id);
 
 /* Start ID detached: a monitor process (this program re-executed as
  * `berth monitor`) and wait for it to report.  *exit_status as above.  */

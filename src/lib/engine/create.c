@@ -205,6 +205,43 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
   return rec;
 }
 
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf from the container dir
+ * (written by the network setup), unless the user mounts something there. */
+static int
+add_etc_mounts (struct berth_engine *e, const char *id, struct berth_engine_mount **mounts,
+                size_t *n, berth_error_t *err)
+{
+  static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+
+  for (size_t i = 0; i < 3; i++)
+    {
+      char dest[32];
+      bool taken = false;
+      struct berth_engine_mount *m;
+      snprintf (dest, sizeof (dest), "/etc/%s", files[i]);
+      for (size_t j = 0; j < *n; j++)
+        taken = taken || strcmp ((*mounts)[j].destination, dest) == 0;
+      if (taken)
+        continue;
+      m = realloc (*mounts, (*n + 1) * sizeof (*m));
+      if (m == NULL)
+        return berth_error (err, ENOMEM, "mounts");
+      *mounts = m;
+      m = &m[*n];
+      memset (m, 0, sizeof (*m));
+      m->type = BERTH_ENGINE_MOUNT_BIND;
+      m->source = berth_engine_path (e, id, files[i]);
+      m->destination = strdup (dest);
+      (*n)++;
+      if (m->source == NULL || m->destination == NULL)
+        return berth_error (err, ENOMEM, "mounts");
+      /* The file exists before the spec is checked; setup fills it.  */
+      if (berth_write_file (m->source, "", 0, 0644, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static bool
 swap_unsupported (void)
 {
@@ -223,21 +260,19 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
   struct berth_image *img = NULL;
   struct berth_image_config *ic = NULL;
   struct berth_engine_mount *mounts = NULL;
-  size_t n_mounts = 0;
+  size_t n_mounts = 0, n_user_mounts = 0;
   cleanup_free char *name = NULL, *dir = NULL, *rootfs = NULL, *upper = NULL, *work = NULL;
   cleanup_free char *spec = NULL, *cfg_text = NULL, *spec_path = NULL, *init_path = NULL;
   cleanup_close int lock = -1;
-  json_t *rec = NULL;
-  bool mounted = false;
+  cleanup_free char *netns_path = NULL;
+  json_t *rec = NULL, *net_plan = NULL;
+  bool mounted = false, net_made = false;
   int r = -1;
 
-  if (req->network == BERTH_NETWORK_NAMED || req->network == BERTH_NETWORK_DEFAULT)
-    {
-      /* No bridge yet: the default is none.  */
-      if (req->network == BERTH_NETWORK_NAMED)
-        return berth_engine_error (err, EINVAL, "network %s not found (only none and host for now)",
-                                   req->network_name);
-    }
+  if (e->net_ops == NULL
+      && (req->network == BERTH_NETWORK_NAMED || req->network == BERTH_NETWORK_CONTAINER))
+    return berth_engine_error (err, EINVAL, "network %s: no networking in this program",
+                               req->network_name);
   if (berth_image_get (e->images, req->image, &img, err) < 0)
     return berth_error_ret (err);
   {
@@ -275,6 +310,16 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     }
   if (berth_engine_resolve_mounts (req, berth_volume_resolve, e->volumes, &mounts, &n_mounts, err) < 0)
     goto fail;
+  /* The network is planned (and checked: the network exists, the ports
+   * are free) before anything of it is made; it is made once the record
+   * that names it is written.  */
+  n_user_mounts = n_mounts;
+  if (e->net_ops)
+    {
+      if (e->net_ops->plan (e, req, ic, id, name, &net_plan, &netns_path, err) < 0
+          || add_etc_mounts (e, id, &mounts, &n_mounts, err) < 0)
+        goto fail;
+    }
   /* The rootfs is mounted while the spec is built: -u NAME is looked up in
    * the image's /etc/passwd.  */
   if ((req->rm ? berth_image_mount_overlay_volatile (e->images, img->id, upper, work, rootfs, err)
@@ -284,7 +329,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     goto fail;
   mounted = true;
   /* An empty volume mounted where the image has content gets it first.  */
-  if (berth_volume_copy_up_mounts (e->volumes, req, mounts, n_mounts, rootfs, err) < 0)
+  if (berth_volume_copy_up_mounts (e->volumes, req, mounts, n_user_mounts, rootfs, err) < 0)
     goto fail;
   if (req->init && (init_path = init_binary ()) == NULL)
     {
@@ -302,8 +347,9 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
       .n_mounts = n_mounts,
       .swap_unsupported = swap_unsupported (),
       .init_path = init_path,
+      .netns_path = netns_path,
     };
-    if (r2.network == BERTH_NETWORK_DEFAULT)
+    if (e->net_ops == NULL && r2.network == BERTH_NETWORK_DEFAULT)
       r2.network = BERTH_NETWORK_NONE;
     if (berth_engine_build_spec (&p, &spec, err) < 0)
       goto fail;
@@ -318,17 +364,31 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     }
   if (berth_write_file_atomic (spec_path, spec, strlen (spec), 0600, err) < 0)
     goto fail;
-  rec = build_record (e, req, img, ic, id, name, spec, mounts, n_mounts);
+  rec = build_record (e, req, img, ic, id, name, spec, mounts, n_user_mounts);
   if (rec == NULL)
     {
       berth_error (err, ENOMEM, "record");
       goto fail;
     }
+  if (net_plan)
+    json_object_set (json_object_get (rec, "Berth"), "Net", net_plan);
   if (berth_store_write_record_sync (e->store, id, rec, !req->rm, err) < 0)
     goto fail;
+  if (e->net_ops)
+    {
+      /* setup undoes its own work when it fails.  */
+      if (e->net_ops->setup (e, id, req, rec, err) < 0)
+        goto fail;
+      net_made = true;
+      /* No fsync: the objects it adds do not outlive a power loss.  */
+      if (berth_store_write_record_sync (e->store, id, rec, false, err) < 0)
+        goto fail;
+    }
   r = 0;
   goto out;
 fail:
+  if (net_made)
+    e->net_ops->release (e, id, rec);
   if (mounted)
     umount2 (rootfs, MNT_DETACH);
   {
@@ -337,6 +397,7 @@ fail:
   }
 out:
   json_decref (rec);
+  json_decref (net_plan);
   berth_engine_mounts_free (mounts, n_mounts);
   berth_image_config_free (ic);
   berth_image_free (img);

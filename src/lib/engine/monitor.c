@@ -576,6 +576,52 @@ forwarded_signals (sigset_t *set)
     sigaddset (set, sigs[i]);
 }
 
+/* --rm: the record and everything it names go.  A container with host
+ * network objects (Berth.Net) needs lib/net to undo them: a program without
+ * it (berth-monitor) leaves the record for `berth rm`, which it runs once it
+ * is done (berth_engine_monitor_handoff).  */
+static void
+auto_remove_container (struct berth_engine *e, const char *id)
+{
+  berth_error_t ignored = NULL;
+  cleanup_close int lock = berth_store_lock (e->store, id, false, &ignored);
+  json_t *rec = NULL;
+
+  if (berth_store_read_record (e->store, id, &rec, &ignored) == 0
+      && json_object_get (json_object_get (rec, "Berth"), "Net"))
+    {
+      if (e->net_ops == NULL)
+        {
+          json_decref (rec);
+          return;
+        }
+      e->net_ops->release (e, id, rec);
+    }
+  berth_error_release (&ignored);
+  json_decref (rec);
+  /* Our own lock goes first: the directory goes with everything in it.  */
+  if (berth_store_remove (e->store, id, &ignored) < 0)
+    berth_error_release (&ignored);
+}
+
+bool
+berth_engine_monitor_handoff (struct berth_engine *e, const char *id)
+{
+  berth_error_t ignored = NULL;
+  json_t *rec = NULL;
+  bool r;
+
+  if (e->net_ops || berth_store_read_record (e->store, id, &rec, &ignored) < 0)
+    {
+      berth_error_release (&ignored);
+      return false;
+    }
+  r = json_is_true (json_object_get (json_object_get (rec, "HostConfig"), "AutoRemove"))
+      && json_object_get (json_object_get (rec, "Berth"), "Net") != NULL;
+  json_decref (rec);
+  return r;
+}
+
 int
 berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool foreground,
                       int *exit_status, berth_error_t *err)
@@ -871,12 +917,7 @@ fail_ended:
   }
   report (&sync_fd, *exit_status, *err ? (*err)->msg : "");
   if (auto_remove)
-    {
-      berth_error_t ignored = NULL;
-      cleanup_close int lock = berth_store_lock (e->store, id, false, &ignored);
-      if (berth_store_remove (e->store, id, &ignored) < 0)
-        berth_error_release (&ignored);
-    }
+    auto_remove_container (e, id);
   if (log.fd >= 0)
     close (log.fd);
   free (log.path);
@@ -895,13 +936,8 @@ done:
     close (log.fd);
   free (log.path);
   if (auto_remove)
-    {
-      berth_error_t ignored = NULL;
-      cleanup_close int lock = berth_store_lock (e->store, id, false, &ignored);
-      /* Our own lock goes first: the directory goes with everything in it.  */
-      if (berth_store_remove (e->store, id, &ignored) < 0)
-        berth_error_release (&ignored);
-    }
+  if (auto_remove)
+    auto_remove_container (e, id);
   if (hand_over)
     {
       berth_error_t ignored = NULL;

@@ -53,6 +53,14 @@ berth_run_request_free (struct berth_run_request *req)
   free (req->devices);
   free (req->network_name);
   strv_free (req->publish);
+  free (req->ip);
+  free (req->ip6);
+  free (req->mac_address);
+  strv_free (req->aliases);
+  strv_free (req->dns);
+  strv_free (req->dns_search);
+  strv_free (req->dns_options);
+  strv_free (req->add_hosts);
   free (req->image);
   strv_free (req->command);
   free (req);

@@ -60,10 +60,11 @@ enum berth_restart_policy
 
 enum berth_network_mode
 {
-  BERTH_NETWORK_DEFAULT, /* no --network: the engine's default network */
-  BERTH_NETWORK_NONE,    /* a new network namespace with only loopback */
-  BERTH_NETWORK_HOST,    /* the host's network namespace */
-  BERTH_NETWORK_NAMED,   /* network_name */
+  BERTH_NETWORK_DEFAULT,   /* no --network: the engine's default network */
+  BERTH_NETWORK_NONE,      /* a new network namespace with only loopback */
+  BERTH_NETWORK_HOST,      /* the host's network namespace */
+  BERTH_NETWORK_NAMED,     /* network_name */
+  BERTH_NETWORK_CONTAINER, /* network_name is the container whose namespace is joined */
 };
 
 enum berth_seccomp_mode
@@ -132,6 +133,12 @@ struct berth_run_request
   enum berth_network_mode network;
   char *network_name; /* BERTH_NETWORK_NAMED */
   char **publish;     /* NULL-terminated raw -p strings */
+  bool publish_all;   /* -P: every port the image EXPOSEs, on free host ports */
+  char *ip, *ip6;     /* --ip, --ip6 on the (first) network */
+  char *mac_address;  /* --mac-address */
+  char **aliases;     /* --network-alias */
+  char **dns, **dns_search, **dns_options;
+  char **add_hosts; /* --add-host "name:ip" */
 
   char *image;
   char **command; /* NULL-terminated, may be empty: the image's Cmd then */

@@ -462,6 +462,17 @@ spawn_init (struct berth_launch *l, berth_error_t *err)
 
   berth_spec_has_namespace (l->spec, CLONE_NEWPID, &pidns_path);
   l->join_in_init = berth_namespaces_any_join (l->spec, CLONE_NEWPID);
+  /* An engine's container joins a network namespace made for it and
+   * creates every other one.  Cloning those (into the cgroup, no migration
+   * and its RCU wait, no extra clone for the pid namespace) and joining the
+   * network namespace first thing in the init costs ~20 ms less than the
+   * join-then-unshare path.  Not with a new user namespace: the init would
+   * lose its privileges over the host's network namespace.  */
+  l->join_net_late = l->join_in_init
+                     && !berth_namespaces_any_join (l->spec, CLONE_NEWPID | CLONE_NEWNET)
+                     && !(new_flags & CLONE_NEWUSER);
+  if (l->join_net_late)
+    l->join_in_init = false;
   l->clone_flags = l->join_in_init ? 0 : new_flags;
   if (l->cgroupns_after_join)
     l->clone_flags &= ~CLONE_NEWCGROUP;

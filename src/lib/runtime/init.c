@@ -367,6 +367,8 @@ init_run (struct berth_launch *l, berth_error_t *err)
     .shared_mntns = !berth_spec_has_namespace (spec, CLONE_NEWNS, NULL),
   };
 
+  if (l->join_net_late && berth_namespaces_join (spec, ~CLONE_NEWNET, err) < 0)
+    return berth_error_ret (err);
   if (l->join_in_init && join_then_unshare (l, &userns_new, err) < 0)
     return berth_error_ret (err);
   if (userns_new && await_userns_mapping (l, err) < 0)

@@ -75,6 +75,8 @@ struct berth_launch
   sigset_t exec_sigmask; /* the mask the user process starts with */
   int clone_flags;      /* namespaces created by clone */
   bool join_in_init;    /* namespaces by path (not pid) are joined in init */
+  bool join_net_late;   /* only the network namespace is joined by path: clone
+                           makes the others, the init joins it first */
   bool need_hooks_sync; /* prestart/createRuntime/createContainer/startContainer present */
   pid_t runtime_pid;
   bool runtime_unprivileged; /* our uid maps need us dumpable while it writes them */

@@ -46,6 +46,15 @@ teardown_file() {
 
 teardown() {
 	b rm -f $(b ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	# the namespaces playing other machines, and their host ends: their
+	# subnets are other tests' networks' subnets
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^bt${NET_TAG}"); do
+		ip netns pids "$ns" | xargs -r kill 2>/dev/null
+		ip netns del "$ns"
+	done
+	for l in "bt${NET_TAG}h" "bt${NET_TAG}i"; do
+		ip link del "$l" 2>/dev/null || true
+	done
 	for n in $(b network ls --format '{{.Name}}' 2>/dev/null | grep -v '^bridge$'); do
 		b network rm "$n" >/dev/null 2>&1 || true
 	done
@@ -378,6 +387,11 @@ need_firewall() {
 	net closed 6 --internal
 	run b run --rm --network closed bb ping -c1 -W1 "10.$NET_A.$((NET_B + 4)).2"
 	[ "$status" -ne 0 ]
+	# a subnet the host routes elsewhere is refused: the host's replies to
+	# the network's containers could leave by the other interface
+	run b network create --subnet "$(net_subnet 4)" shadow
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"overlaps with a route of the host"* ]]
 }
 
 @test "200 run --rm cycles with -p on a user network leave no veth, namespace or lease" {

@@ -150,7 +150,18 @@ berth_endpoint_connect (const struct berth_net_host *h, const struct berth_netwo
       goto fail;
     }
   if (berth_nl_veth_create (ep->host_if, n->bridge, ns, ep->ifname, mac, n->mtu, err) < 0)
-    goto fail;
+    {
+      /* The name is this owner's (berth_endpoint_host_if): a link that
+       * has it is a leftover of its own, typically the host end of a pair
+       * whose namespace is gone but that the kernel has not destroyed yet
+       * (that runs in the background).  Removed, and made again.  */
+      if (*err == NULL || (*err)->status != EEXIST)
+        goto fail;
+      berth_error_release (err);
+      if (berth_nl_link_delete (ep->host_if, err) < 0
+          || berth_nl_veth_create (ep->host_if, n->bridge, ns, ep->ifname, mac, n->mtu, err) < 0)
+        goto fail;
+    }
   have_link = true;
   to_nl (ep->ip4, ep->prefix4, &a4);
   to_nl (ep->ip6, ep->prefix6, &a6);

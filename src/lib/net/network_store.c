@@ -540,6 +540,23 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
           goto out;
         }
     }
+  /* A subnet the host already routes through another interface would
+   * give the host two routes to the containers' addresses: its replies
+   * (even to a ping of the gateway) could leave by the other one.  As
+   * Podman, berth refuses it; the default network picks around it.  */
+  if (strcmp (n->name, BERTH_NET_DEFAULT_NAME) != 0 && !berth_nl_link_exists (n->bridge))
+    {
+      struct berth_cidr s;
+      bool routed = false;
+      if (berth_cidr_parse (n->subnet4, &s, NULL) == 0
+          && berth_nl_route_overlaps (s.addr, s.prefix, &routed, err) < 0)
+        goto out;
+      if (routed)
+        {
+          berth_net_error (err, EEXIST, "subnet %s overlaps with a route of the host", n->subnet4);
+          goto out;
+        }
+    }
   n->fw_table = strdup (h->fw.table ?: "berth");
   now_rfc3339 (buf);
   n->created = strdup (buf);

@@ -394,6 +394,22 @@ need_firewall() {
 	[[ "$output" == *"overlaps with a route of the host"* ]]
 }
 
+@test "berth's table deleted between two runs (an admin's flush): the next run sets the network's rules up again" {
+	need_firewall
+	nft list chain inet "$BERTH_FW_TABLE" in-bridge >/dev/null
+	nft delete table inet "$BERTH_FW_TABLE"
+	# a run without -p: only the network's own check can bring the rules back
+	b run --rm bb true
+	nft list chain inet "$BERTH_FW_TABLE" in-bridge >/dev/null
+	nft list map inet "$BERTH_FW_TABLE" fwd_in | grep -q "$BERTH_DEFAULT_BRIDGE"
+	nft list chain inet "$BERTH_FW_TABLE" guard | grep -q "127.0.0.0/8"
+	# and a mapped port works again
+	nft delete table inet "$BERTH_FW_TABLE"
+	b run -d --name w2 -p 127.0.0.1:3034:3000 bb httpd -f -p 3000 -h /www
+	sleep 0.3
+	[ "$(busybox wget -qO- http://127.0.0.1:3034/)" = hello-from-web ]
+}
+
 @test "200 run --rm cycles with -p on a user network leave no veth, namespace or lease" {
 	net cyc 2
 	for i in $(seq 200); do

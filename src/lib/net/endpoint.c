@@ -46,8 +46,9 @@ prefix_of (const char *cidr)
   return cidr && berth_cidr_parse (cidr, &c, NULL) == 0 ? c.prefix : 0;
 }
 
-/* The bridge with its gateway addresses, and (once per boot) the
- * network's rules.  */
+/* The bridge with its gateway addresses, and the network's rules: set up
+ * once per boot (the mark), and again whenever they are no longer in the
+ * kernel (flushed by an administrator, or a dockerd started since).  */
 static int
 ensure_network (const struct berth_net_host *h, const struct berth_network *n, berth_error_t *err)
 {
@@ -69,7 +70,13 @@ ensure_network (const struct berth_net_host *h, const struct berth_network *n, b
   if (asprintf (&mark, "%s/networks/%s.fw", h->runroot, n->name) < 0)
     return berth_error (err, ENOMEM, "network");
   if (berth_nl_link_exists (n->bridge) && access (mark, F_OK) == 0)
-    return 0;
+    {
+      bool in_place = false;
+      if (berth_fw_network_in_place (&fw, &fn, &in_place, err) < 0)
+        return berth_error_wrap (err, "network %s", n->name);
+      if (in_place)
+        return 0;
+    }
   to_nl (n->gateway4, prefix_of (n->subnet4), &g4);
   to_nl (n->gateway6, prefix_of (n->subnet6), &g6);
   if (berth_nl_bridge_ensure (n->bridge, n->mtu, &g4, &g6, err) < 0)

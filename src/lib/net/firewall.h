@@ -52,6 +52,14 @@ struct berth_fw_port
 int berth_fw_network_setup (const struct berth_fw_config *cfg, const struct berth_fw_net *net,
                             bool *changed_forwarding, berth_error_t *err);
 
+/* Whether the network's rules are still in place (*in_place): its chains
+ * in berth's table, and the DOCKER-USER rule where Docker's FORWARD policy
+ * needs it.  A few netlink requests, no libnftables: cheap enough to ask
+ * before each container, so that rules an administrator flushed (or a
+ * dockerd started later) are set up again by the next run.  */
+int berth_fw_network_in_place (const struct berth_fw_config *cfg, const struct berth_fw_net *net,
+                               bool *in_place, berth_error_t *err);
+
 /* Remove the network's rules (its ports included).  Removing the last
  * network removes berth's table.  A network without rules is not an error. */
 int berth_fw_network_teardown (const struct berth_fw_config *cfg, const char *name,

@@ -8,7 +8,7 @@ BUILD_ASAN ?= build-asan
 BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libcmocka-dev \
 	libarchive-dev libssl-dev libzstd-dev liblzma-dev libnftables-dev libmnl-dev libnl-3-dev libnl-route-3-dev \
 	libcurl4-openssl-dev zlib1g-dev
-TEST_DEPS = bats busybox-static jq iproute2 util-linux bsdutils procps podman containerd uidmap python3 \
+TEST_DEPS = bats busybox-static jq iproute2 conntrack util-linux bsdutils procps podman containerd uidmap python3 \
 	skopeo zstd xz-utils docker-registry apache2-utils python3-jwt python3-cryptography openssl debootstrap
 
 .PHONY: all build deps check demo bench clean format

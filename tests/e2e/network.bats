@@ -70,6 +70,31 @@ net() {
 	b network create --subnet "$(net_subnet "$n")" -o com.docker.network.bridge.name="$(net_bridge "$name")" "$@" "$name" >/dev/null
 }
 
+# no_port_elements [ID...]: berth's DNAT maps hold no element at all (no
+# container of this file publishes a port any more), none of the IDs in
+# particular.
+no_port_elements() {
+	local m id out
+	for m in dnat4_any dnat4_ip dnat6_ip; do
+		out=$(nft list map inet "$BERTH_FW_TABLE" "$m" 2>/dev/null) || continue
+		for id in "$@"; do
+			[[ "$out" != *"$id"* ]] || { echo "$m still has $id: $out"; return 1; }
+		done
+		[ "$(nft -j list map inet "$BERTH_FW_TABLE" "$m" | jq '[.nftables[].map.elem // empty] | add // [] | length')" -eq 0 ] ||
+			{ echo "$m not empty: $out"; return 1; }
+	done
+}
+
+# no_flows_of SUBNET(/24): no conntrack entry from or to an address of it
+# but its gateway (.1).
+no_flows_of() {
+	local p=${1%.0/24} left
+	local re
+	re=$(echo "$p" | sed 's/\./\\./g')
+	left=$(conntrack -L 2>/dev/null | grep -E "(src|dst)=$re\.([02-9]|[1-9][0-9]{1,2}) " || true)
+	[ -z "$left" ] || { echo "conntrack entries left: $left"; return 1; }
+}
+
 ip_of() { b inspect -f "{{.NetworkSettings.Networks.$2.IPAddress}}" "$1"; }
 
 # The firewall (NET-B) makes berth's table when a network is first used;
@@ -410,13 +435,21 @@ need_firewall() {
 	[ "$(busybox wget -qO- http://127.0.0.1:3034/)" = hello-from-web ]
 }
 
-@test "200 run --rm cycles with -p on a user network leave no veth, namespace or lease" {
+@test "200 run --rm cycles with -p on a user network leave no veth, namespace, lease, nft element or conntrack entry" {
 	net cyc 2
 	for i in $(seq 200); do
-		b run --rm --network cyc -p 127.0.0.1::80 bb true || { echo "cycle $i failed"; return 1; }
+		# every 10th cycle makes a flow (the gateway's conntrack entry)
+		if [ $((i % 10)) -eq 0 ]; then
+			set -- ping -c1 -W1 "10.$NET_A.$((NET_B + 2)).1"
+		else
+			set -- true
+		fi
+		b run --rm --network cyc -p 127.0.0.1::80 bb "$@" || { echo "cycle $i failed"; return 1; }
 	done
 	[ -z "$(b ps -aq)" ]
 	host_net_clean "$RUNROOT"
+	no_port_elements
+	no_flows_of "$(net_subnet 2)"
 	[ -z "$(ip -o link show master "$(net_bridge cyc)")" ]
 	[ -z "$(ip netns list | grep -v "^bt")" ] || true
 }
@@ -424,16 +457,28 @@ need_firewall() {
 @test "crash: kill -9 of run -d -p at random points (30 rounds), then rm -f, leaves no veth, namespace or lease" {
 	net crash 3
 	for i in $(seq 30); do
-		b run -d --network crash -p 127.0.0.1::80 bb sleep 60 >/dev/null 2>&1 &
+		b run -d --network crash -p 127.0.0.1::80 bb sh -c "ping -c1 -W1 10.$NET_A.$((NET_B + 3)).1; sleep 60" >/dev/null 2>&1 &
 		pid=$!
 		sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	# a run killed after it spawned the container's monitor: the monitor
+	# still makes the container (its record is complete a moment later)
+	for i in $(seq 50); do
+		busy=
+		for d in "$ROOT"/containers/*/; do
+			[ -d "$d" ] && [ ! -e "$d/record.json" ] && busy=1
+		done
+		[ -z "$busy" ] && break
+		sleep 0.1
+	done
 	ids=$(b ps -aq --no-trunc)
 	[ -z "$ids" ] || b rm -f $ids >/dev/null
-	[ -z "$(b ps -aq)" ]
+	[ -z "$(b ps -aq)" ] || { b ps -a; false; }
 	host_net_clean "$RUNROOT" $ids
+	no_port_elements $ids
+	no_flows_of "$(net_subnet 3)"
 	[ -z "$(ip -o link show master "$(net_bridge crash)")" ] || {
 		sleep 2
 		[ -z "$(ip -o link show master "$(net_bridge crash)")" ]

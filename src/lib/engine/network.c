@@ -640,6 +640,38 @@ fail:
   return -1;
 }
 
+/* Forget the connection tracking entries of ID's addresses on NETWORK
+ * (its leases: also those of a run killed before its record had them), so
+ * that none outlives the container (an established TCP entry would live
+ * for days) and the next container on the address starts clean.  Each
+ * address costs a walk of the whole conntrack hash, ~7 ms here: skipped
+ * when the table is empty.  */
+static void
+forget_flows (struct berth_engine *e, const char *network, const char *id)
+{
+  cleanup_free char *count = NULL;
+  json_t *leases = NULL, *l;
+  berth_error_t ignored = NULL;
+  const char *addr;
+
+  if (berth_read_file ("/proc/sys/net/netfilter/nf_conntrack_count", &count, NULL, NULL) == 0
+      && atoi (count) == 0)
+    return;
+  if (berth_ipam_entries (host (e), network, &leases, &ignored) < 0)
+    {
+      berth_error_release (&ignored);
+      return;
+    }
+  json_object_foreach (leases, addr, l)
+  {
+    if (strcmp (json_string_value (json_object_get (l, "owner")) ?: "", id) != 0)
+      continue;
+    berth_fw_conntrack_forget (addr, &ignored);
+    berth_error_release (&ignored);
+  }
+  json_decref (leases);
+}
+
 static void
 release (struct berth_engine *e, const char *id, json_t *rec)
 {
@@ -669,6 +701,9 @@ release (struct berth_engine *e, const char *id, json_t *rec)
   json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
   {
     const char *net = json_string_value (json_object_get (epj, "Network"));
+    /* After the namespace (no new flows), before the lease (the address
+     * is not anyone else's yet).  */
+    forget_flows (e, net, id);
     berth_endpoint_disconnect (host (e), net, id,
                                own_ns ? NULL : json_string_value (json_object_get (epj, "HostIf")),
                                &ignored);

@@ -55,6 +55,11 @@ teardown() {
 	for l in "bt${NET_TAG}h" "bt${NET_TAG}i"; do
 		ip link del "$l" 2>/dev/null || true
 	done
+	# host processes a test started (its DNS responder, its services)
+	if [ -f "$T/pids" ]; then
+		xargs -r kill <"$T/pids" 2>/dev/null || true
+		rm -f "$T/pids"
+	fi
 	for n in $(b network ls --format '{{.Name}}' 2>/dev/null | grep -v '^bridge$'); do
 		b network rm "$n" >/dev/null 2>&1 || true
 	done
@@ -433,6 +438,58 @@ need_firewall() {
 	b run -d --name w2 -p 127.0.0.1:3034:3000 bb httpd -f -p 3000 -h /www
 	sleep 0.3
 	[ "$(busybox wget -qO- http://127.0.0.1:3034/)" = hello-from-web ]
+}
+
+@test "only loopback resolvers on the host: the gateway answers DNS (DNAT to the host's resolver); other loopback services stay closed" {
+	need_firewall
+	lo=127.0.$((RANDOM % 200 + 20)).$((RANDOM % 200 + 20))
+	# the host's resolv.conf, as with systemd-resolved: one loopback resolver
+	echo "nameserver $lo" >"$T/resolv.conf"
+	export BERTH_RESOLV_CONF=$T/resolv.conf
+	rm -f "$T/dns.ready"
+	python3 "$BATS_TEST_DIRNAME/../tools/dns-responder.py" "$lo" berth-dns-test.example 10.9.8.7 "$T/dns.ready" &
+	echo $! >>"$T/pids"
+	# and another service of the host, on loopback only
+	probe="python3 $BATS_TEST_DIRNAME/../tools/netprobe.py"
+	$probe serve tcp 8053 "$lo" secret &
+	echo $! >>"$T/pids"
+	for i in $(seq 50); do [ -f "$T/dns.ready" ] && break; sleep 0.1; done
+	net dnsn 5
+	gw=10.$NET_A.$((NET_B + 5)).1
+	run -0 b run --rm --network dnsn bb cat /etc/resolv.conf
+	[ "$output" = "nameserver $gw" ]
+	# UDP: busybox nslookup through the gateway
+	run -0 b run --rm --network dnsn bb nslookup berth-dns-test.example
+	[[ "$output" == *"10.9.8.7"* ]] || { echo "$output"; false; }
+	# TCP: a query with its length prefix, through nc
+	python3 -c 'import struct,sys; q=struct.pack("!HHHHHH",0x1234,0x100,1,0,0,0)+b"\x0eberth-dns-test\x07example\x00"+struct.pack("!HH",1,1); sys.stdout.buffer.write(struct.pack("!H",len(q))+q)' >"$T/dnsq"
+	run -0 b run --rm --network dnsn -v "$T/dnsq:/q:ro" bb sh -c "nc -w 2 $gw 53 </q | od -An -tx1"
+	[[ "$(echo $output)" == *"0a 09 08 07"* ]] || { echo "$output"; false; }
+	# the host's loopback-only service: not through the gateway ...
+	run b run --rm --network dnsn bb wget -T 2 -qO- "http://$gw:8053/"
+	[ "$status" -ne 0 ]
+	# ... nor by routing its 127 address to the gateway (route_localnet is
+	# on for the bridge): the attack works without the guard ...
+	b run -d --name att --network dnsn bb sleep 60
+	ns=$(b inspect -f '{{.NetworkSettings.SandboxKey}}' att)
+	nsenter --net="$ns" ip addr del 127.0.0.1/8 dev lo
+	nsenter --net="$ns" ip route add "$lo/32" via "$gw" dev eth0
+	nsenter --net="$ns" sh -c 'echo 1 >/proc/sys/net/ipv4/conf/eth0/route_localnet'
+	nft flush chain inet "$BERTH_FW_TABLE" guard
+	run -0 nsenter --net="$ns" $probe ask tcp "$lo" 8053 2
+	[[ "$output" == "secret from "* ]]
+	# ... and fails with it (the next run sets the rules up again)
+	nft delete table inet "$BERTH_FW_TABLE"
+	b run --rm --network dnsn bb true
+	run nsenter --net="$ns" $probe ask tcp "$lo" 8053 2
+	[ "$status" -ne 0 ]
+	# DNS still answers, and the network's rules go with it
+	run -0 b run --rm --network dnsn bb nslookup berth-dns-test.example
+	[[ "$output" == *"10.9.8.7"* ]]
+	b rm -f att
+	b network rm dnsn
+	! nft list chain inet "$BERTH_FW_TABLE" dns-dnsn 2>/dev/null
+	! nft list map inet "$BERTH_FW_TABLE" dns_in | grep -q "$(net_bridge dnsn)"
 }
 
 @test "200 run --rm cycles with -p on a user network leave no veth, namespace, lease, nft element or conntrack entry" {

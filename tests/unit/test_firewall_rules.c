@@ -126,6 +126,48 @@ test_net_validate (void **state)
   expect_error (fw_net_validate (&n, &err), &err, "is longer than 63 characters");
   n.name = "n 1";
   expect_error (fw_net_validate (&n, &err), &err, "not usable in firewall rules");
+  /* the resolver goes into a rule: an IPv4 loopback address, nothing else */
+  n.name = "n1";
+  n.gateway4 = "10.1.0.1";
+  n.dns4 = "127.0.0.53";
+  assert_int_equal (fw_net_validate (&n, &err), 0);
+  n.dns4 = "10.0.0.53";
+  expect_error (fw_net_validate (&n, &err), &err, "not an IPv4 loopback address");
+  n.dns4 = "127.0.0.53:53 accept";
+  expect_error (fw_net_validate (&n, &err), &err, "not an IPv4 loopback address");
+  n.dns4 = "127.0.0.53";
+  n.gateway4 = "10.1.0.1 drop";
+  expect_error (fw_net_validate (&n, &err), &err, "not an IPv4 loopback address");
+}
+
+static void
+test_gen_network_dns (void **state)
+{
+  struct berth_fw_net n = { .name = "web",
+                            .bridge = "berth1",
+                            .subnet4 = "10.1.0.0/16",
+                            .gateway4 = "10.1.0.1",
+                            .dns4 = "127.0.0.53" };
+  cleanup_free char *text = GEN (fw_gen_network (o, "berth", &n));
+  n.dns4 = NULL;
+  cleanup_free char *none = GEN (fw_gen_network (o, "berth", &n));
+  n.dns4 = "127.0.0.53";
+  n.internal = true;
+  cleanup_free char *internal = GEN (fw_gen_network (o, "berth", &n));
+  (void)state;
+
+  assert_non_null (strstr (text, "flush chain inet berth dns-web\n"
+                                 "add rule inet berth dns-web ip daddr 10.1.0.1 meta l4proto "
+                                 "{ tcp, udp } th dport 53 dnat ip to 127.0.0.53:53\n"));
+  assert_non_null (strstr (
+      text, "add element inet berth dns_in { \"berth1\" comment \"web\" : jump dns-web }\n"));
+  /* without a loopback resolver (or on an internal network): the chain is
+   * empty and the bridge has no element */
+  assert_non_null (strstr (none, "flush chain inet berth dns-web\n"));
+  assert_null (strstr (none, "dnat ip to"));
+  assert_null (strstr (none, "dns_in"));
+  assert_null (strstr (internal, "dnat ip to"));
+  assert_null (strstr (internal, "dns_in"));
 }
 
 static void
@@ -190,7 +232,8 @@ test_gen_table (void **state)
     assert_int_equal (strncmp (line, "add ", 4), 0);
   assert_non_null (strstr (
       decl, "add chain inet t1 forward { type filter hook forward priority -10; policy accept; }"));
-  assert_non_null (strstr (rules, "add rule inet t1 prerouting fib daddr type local jump ports\n"));
+  assert_non_null (strstr (rules, "add rule inet t1 prerouting iifname vmap @dns_in\n"
+                                  "add rule inet t1 prerouting fib daddr type local jump ports\n"));
   assert_non_null (strstr (rules, "add rule inet t1 output fib daddr type local jump ports\n"));
   assert_non_null (strstr (rules, "add rule inet t1 postrouting ip saddr 127.0.0.0/8 oifname "
                                   "@bridges ct status dnat masquerade\n"));
@@ -339,9 +382,12 @@ test_parse_table (void **state)
   assert_null (strstr (td, "9999"));
   assert_null (strstr (td, "internal"));
   /* a re-setup keeps the ports and the chains */
+  assert_non_null (strstr (td, "delete element inet berth dns_in { \"bfu1\" }\n"));
+  assert_non_null (strstr (td, "flush chain inet berth dns-n1\ndelete chain inet berth dns-n1\n"));
   cleanup_free char *re = GEN (fw_gen_network_delete (o, "berth", &st, "n1", false));
   assert_null (strstr (re, "dnat"));
-  assert_null (strstr (re, "chain"));
+  assert_null (strstr (re, "chain inet"));
+  assert_non_null (strstr (re, "delete element inet berth dns_in { \"bfu1\" }\n"));
   cleanup_free char *td2 = GEN (fw_gen_network_delete (o, "berth", &st, "n2", true));
   assert_non_null (strstr (td2, "delete element inet berth internal { \"bfu2\" }\n"));
   assert_null (strstr (td2, "nat4"));
@@ -422,7 +468,7 @@ main (void)
     cmocka_unit_test (test_gen_network),   cmocka_unit_test (test_gen_network_internal),
     cmocka_unit_test (test_gen_ports_add), cmocka_unit_test (test_parse_table),
     cmocka_unit_test (test_parse_garbage), cmocka_unit_test (test_clash),
-    cmocka_unit_test (test_parse_docker),
+    cmocka_unit_test (test_parse_docker),  cmocka_unit_test (test_gen_network_dns),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

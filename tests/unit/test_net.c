@@ -377,6 +377,16 @@ test_resolv (void **state)
   r = berth_net_resolv_conf (NULL, NULL, NULL, NULL, NULL);
   assert_string_equal (r, "nameserver 8.8.8.8\n");
   free (r);
+  /* the resolver the gateway stands for: only with loopback resolvers */
+  char lo[16];
+  assert_true (berth_net_loopback_resolver (loopback_only, lo));
+  assert_string_equal (lo, "127.0.0.53");
+  assert_true (berth_net_loopback_resolver ("nameserver ::1\nnameserver 127.0.1.1\n", lo));
+  assert_string_equal (lo, "127.0.1.1");
+  assert_false (berth_net_loopback_resolver (host, lo));
+  assert_false (berth_net_loopback_resolver ("nameserver ::1\n", lo));
+  assert_false (berth_net_loopback_resolver ("nameserver\n127.0.0.1\n", lo));
+  assert_false (berth_net_loopback_resolver (NULL, lo));
 }
 
 static int notices;

@@ -313,7 +313,7 @@ write_etc (struct berth_engine *e, const char *id, const struct berth_run_reques
 
   if (hn_path == NULL || rc_path == NULL || asprintf (&hn, "%s\n", hostname) < 0)
     return berth_error (err, ENOMEM, "etc files");
-  if (berth_read_file ("/etc/resolv.conf", &host_resolv, NULL, NULL) < 0)
+  if (berth_read_file (host (e)->resolv_conf ?: "/etc/resolv.conf", &host_resolv, NULL, NULL) < 0)
     host_resolv = NULL;
   if (req->network == BERTH_NETWORK_HOST)
     resolv = berth_net_resolv_conf (host_resolv, req->dns, req->dns_search, req->dns_options,

@@ -66,6 +66,8 @@ ensure_network (const struct berth_net_host *h, const struct berth_network *n, b
     .internal = n->internal,
   };
   berth_error_t e = NULL;
+  cleanup_free char *host_resolv = NULL;
+  char dns4[16];
 
   if (asprintf (&mark, "%s/networks/%s.fw", h->runroot, n->name) < 0)
     return berth_error (err, ENOMEM, "network");
@@ -77,6 +79,11 @@ ensure_network (const struct berth_net_host *h, const struct berth_network *n, b
       if (in_place)
         return 0;
     }
+  /* Read when the rules are made: a host that changes its resolvers later
+   * gets them with the next setup (a reboot, or a flush).  */
+  if (berth_read_file (h->resolv_conf ?: "/etc/resolv.conf", &host_resolv, NULL, NULL) == 0
+      && berth_net_loopback_resolver (host_resolv, dns4))
+    fn.dns4 = dns4;
   to_nl (n->gateway4, prefix_of (n->subnet4), &g4);
   to_nl (n->gateway6, prefix_of (n->subnet6), &g6);
   if (berth_nl_bridge_ensure (n->bridge, n->mtu, &g4, &g6, err) < 0)

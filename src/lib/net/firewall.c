@@ -124,8 +124,8 @@ fail_new:
       cleanup_free char *cmd = NULL;
       if (asprintf (&cmd,
                     "delete chain inet %s in-%s\ndelete chain inet %s out-%s\ndelete chain inet %s "
-                    "nat-%s\n",
-                    s.table, net->name, s.table, net->name, s.table, net->name)
+                    "nat-%s\ndelete chain inet %s dns-%s\n",
+                    s.table, net->name, s.table, net->name, s.table, net->name, s.table, net->name)
           >= 0)
         fw_apply (&s, cmd, NULL);
     }

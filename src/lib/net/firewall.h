@@ -33,6 +33,8 @@ struct berth_fw_net
   const char *subnet6;  /* "fd00:1::/64", or NULL */
   const char *gateway6; /* or NULL */
   bool internal;        /* no way out, no published ports from outside */
+  const char *dns4;     /* a loopback resolver of the host ("127.0.0.53")
+                           that gateway4:53 (udp, tcp) is DNATed to, or NULL */
 };
 
 struct berth_fw_port

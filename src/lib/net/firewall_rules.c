@@ -155,6 +155,11 @@ fw_net_validate (const struct berth_fw_net *net, berth_error_t *err)
   if (net->subnet6
       && (prefix_normalize (net->subnet6, &family, buf, sizeof (buf)) < 0 || family != AF_INET6))
     return fw_user_error (err, EINVAL, "subnet `%s` is not an IPv6 prefix", net->subnet6);
+  if (net->dns4
+      && (addr_family (net->dns4) != AF_INET || strncmp (net->dns4, "127.", 4) != 0
+          || net->gateway4 == NULL || addr_family (net->gateway4) != AF_INET))
+    return fw_user_error (
+        err, EINVAL, "resolver `%s` is not an IPv4 loopback address (or no gateway)", net->dns4);
   return 0;
 }
 
@@ -166,6 +171,7 @@ fw_gen_table (FILE *o, const char *t)
   fprintf (o, "add set inet %s internal { type ifname; }\n", t);
   fprintf (o, "add map inet %s fwd_in { type ifname : verdict; }\n", t);
   fprintf (o, "add map inet %s fwd_out { type ifname : verdict; }\n", t);
+  fprintf (o, "add map inet %s dns_in { type ifname : verdict; }\n", t);
   fprintf (o, "add map inet %s nat4 { type ipv4_addr : verdict; flags interval; }\n", t);
   fprintf (o, "add map inet %s nat6 { type ipv6_addr : verdict; flags interval; }\n", t);
   fprintf (
@@ -214,6 +220,7 @@ fw_gen_table_rules (FILE *o, const char *t)
            t);
 
   fprintf (o, "flush chain inet %s prerouting\n", t);
+  fprintf (o, "add rule inet %s prerouting iifname vmap @dns_in\n", t);
   fprintf (o, "add rule inet %s prerouting fib daddr type local jump ports\n", t);
 
   fprintf (o, "flush chain inet %s output\n", t);
@@ -241,8 +248,10 @@ fw_gen_table_rules (FILE *o, const char *t)
 void
 fw_gen_network_chains (FILE *o, const char *t, const char *n)
 {
-  fprintf (o, "add chain inet %s in-%s\nadd chain inet %s out-%s\nadd chain inet %s nat-%s\n", t, n,
-           t, n, t, n);
+  fprintf (o,
+           "add chain inet %s in-%s\nadd chain inet %s out-%s\nadd chain inet %s nat-%s\n"
+           "add chain inet %s dns-%s\n",
+           t, n, t, n, t, n, t, n);
 }
 
 void
@@ -279,6 +288,20 @@ fw_gen_network (FILE *o, const char *t, const struct berth_fw_net *net)
       fprintf (o, "add rule inet %s nat-%s ct status dnat masquerade\n", t, n);
     }
 
+  /* The gateway stands for the host's loopback resolver: DNATed to it,
+   * which route_localnet on the bridge allows.  The guard chain sees the
+   * packet before (raw priority), addressed to the gateway: it lets this
+   * through and still drops whatever is addressed to 127.0.0.0/8.  */
+  fprintf (o, "flush chain inet %s dns-%s\n", t, n);
+  if (!net->internal && net->dns4 && net->gateway4)
+    {
+      fprintf (o,
+               "add rule inet %s dns-%s ip daddr %s meta l4proto { tcp, udp } th dport 53 "
+               "dnat ip to %s:53\n",
+               t, n, net->gateway4, net->dns4);
+      fprintf (o, "add element inet %s dns_in { \"%s\" comment \"%s\" : jump dns-%s }\n", t, b, n,
+               n);
+    }
   fprintf (o, "add element inet %s bridges { \"%s\" comment \"%s\" }\n", t, b, n);
   if (net->internal)
     fprintf (o, "add element inet %s internal { \"%s\" comment \"%s\" }\n", t, b, n);
@@ -331,6 +354,15 @@ fw_gen_network_delete (FILE *o, const char *t, const struct fw_state *st, const 
     fprintf (o, "delete element inet %s fwd_out { \"%s\" }\n", t, e->bridge);
   if (e->seen & FW_IN_BRIDGES)
     fprintf (o, "delete element inet %s bridges { \"%s\" }\n", t, e->bridge);
+  /* Not listed (its comment is not read): added first, so that the delete
+   * cannot fail when it is not there (the chain, made by every setup, may
+   * be missing only at a teardown).  */
+  if (teardown)
+    fprintf (o, "add chain inet %s dns-%s\n", t, name);
+  fprintf (o,
+           "add element inet %s dns_in { \"%s\" : jump dns-%s }\n"
+           "delete element inet %s dns_in { \"%s\" }\n",
+           t, e->bridge, name, t, e->bridge);
   if (e->internal)
     fprintf (o, "delete element inet %s internal { \"%s\" }\n", t, e->bridge);
   if (e->subnet4[0])
@@ -344,8 +376,8 @@ fw_gen_network_delete (FILE *o, const char *t, const struct fw_state *st, const 
       port_delete (o, t, &st->ports[i].port);
   /* "add" first, so that the delete cannot fail on a chain that is not
    * there; flush first, because a chain with rules cannot be deleted.  */
-  static const char *const kinds[] = { "in", "out", "nat" };
-  for (size_t k = 0; k < 3; k++)
+  static const char *const kinds[] = { "in", "out", "nat", "dns" };
+  for (size_t k = 0; k < 4; k++)
     fprintf (o, "add chain inet %s %s-%s\nflush chain inet %s %s-%s\ndelete chain inet %s %s-%s\n",
              t, kinds[k], name, t, kinds[k], name, t, kinds[k], name);
 }

@@ -44,13 +44,15 @@
 /* Settings of the host, from the environment (read once by the front):
  *   BERTH_DEFAULT_BRIDGE   bridge of the default network (berth0)
  *   BERTH_DEFAULT_SUBNET   its subnet (172.17.0.0/16, or a free /16)
- *   BERTH_FW_TABLE         berth's nftables table (berth)  */
+ *   BERTH_FW_TABLE         berth's nftables table (berth)
+ *   BERTH_RESOLV_CONF      the host's resolv.conf (/etc/resolv.conf; tests) */
 struct berth_net_host
 {
   const char *root, *runroot;
   const char *default_bridge;
   const char *default_subnet; /* NULL: 172.17.0.0/16 unless routed */
   struct berth_fw_config fw;
+  const char *resolv_conf;          /* the host's resolv.conf (/etc/resolv.conf) */
   bool fw_missing;                  /* the firewall says ENOSYS: links only */
   void (*notice) (const char *msg); /* what berth tells the user (stderr) */
 };
@@ -184,6 +186,12 @@ int berth_endpoint_disconnect (const struct berth_net_host *h, const char *netwo
  * When no nameserver is left, FALLBACK (the gateway) or 8.8.8.8.  */
 char *berth_net_resolv_conf (const char *host_resolv, char *const *dns, char *const *search,
                              char *const *options, const char *fallback);
+
+/* The host's loopback resolver that the gateway stands for (written into
+ * OUT, true) when HOST_RESOLV names only loopback nameservers, the first
+ * of them an IPv4 one (systemd-resolved's 127.0.0.53): the network's
+ * firewall DNATs gateway:53 to it.  */
+bool berth_net_loopback_resolver (const char *host_resolv, char out[16]);
 
 /* ---- ports ---- */
 /* Parse Docker's -p: [ip:][hostport[-end]:]ctrport[-end][/proto].  Appends

@@ -35,6 +35,8 @@ berth_net_host_from_env (struct berth_net_host *h, const char *root, const char 
   h->default_subnet = s && *s ? s : NULL;
   s = getenv ("BERTH_FW_TABLE");
   h->fw.table = s && *s ? s : NULL;
+  s = getenv ("BERTH_RESOLV_CONF");
+  h->resolv_conf = s && *s ? s : "/etc/resolv.conf";
 }
 
 void

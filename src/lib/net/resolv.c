@@ -1,6 +1,7 @@
 /* A container's resolv.conf: the host's, without the loopback resolvers
  * that cannot answer inside the container's own network namespace, and
  * with --dns/--dns-search/--dns-option in place of the host's lines.  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,36 @@ static bool
 loopback (const char *ns)
 {
   return strncmp (ns, "127.", 4) == 0 || strcmp (ns, "::1") == 0;
+}
+
+bool
+berth_net_loopback_resolver (const char *host_resolv, char out[16])
+{
+  const char *p = host_resolv;
+  bool found = false;
+
+  out[0] = '\0';
+  while (p && *p)
+    {
+      char line[512], word[32], arg[64];
+      struct in_addr a;
+      const char *nl = strchr (p, '\n');
+      size_t len = nl ? (size_t)(nl - p) : strlen (p);
+      snprintf (line, sizeof (line), "%.*s", (int)(len < sizeof (line) ? len : sizeof (line) - 1),
+                p);
+      if (sscanf (line, " %31s %63s", word, arg) == 2 && strcmp (word, "nameserver") == 0)
+        {
+          if (!loopback (arg))
+            return false; /* a resolver the container reaches itself */
+          if (!found && inet_pton (AF_INET, arg, &a) == 1)
+            {
+              inet_ntop (AF_INET, &a, out, 16);
+              found = true;
+            }
+        }
+      p = nl ? nl + 1 : NULL;
+    }
+  return found;
 }
 
 char *
@@ -51,8 +82,8 @@ berth_net_resolv_conf (const char *host_resolv, char *const *dns, char *const *s
   for (size_t i = 0; dns && dns[i]; i++, servers++)
     fprintf (f, "nameserver %s\n", dns[i]);
   if (servers == 0)
-    /* Only loopback resolvers on the host: the gateway answers (a DNAT of
-     * gateway:53 to the host's resolver is the firewall's part).  */
+    /* Only loopback resolvers on the host: the gateway answers (the
+     * network's firewall DNATs gateway:53 to the host's resolver).  */
     fprintf (f, "nameserver %s\n", fallback && *fallback ? fallback : "8.8.8.8");
   if (search && search[0])
     {

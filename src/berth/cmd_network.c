@@ -214,6 +214,35 @@ network_ls (struct cli *cli, const struct berth_net_host *h, int argc, char **ar
         printf ("%-14.*s%-20s%-10s%s\n", notrunc ? 64 : 12, l[i]->id, l[i]->name, "bridge",
                 "local");
     }
+  /* Docker lists its two other pre-defined networks too: --network host
+   * and none, with the drivers "host" and "null".  They have no
+   * definition; their IDs are their names in hex, zero-padded.  */
+  for (size_t i = 0; i < 2 && ret == 0; i++)
+    {
+      static const char *const names[] = { "host", "none" }, *const drivers[] = { "host", "null" };
+      char id[65];
+      size_t k = 0;
+      for (const char *c = names[i]; *c; c++, k += 2)
+        snprintf (id + k, 3, "%02x", (unsigned char)*c);
+      memset (id + k, '0', 64 - k);
+      id[64] = '\0';
+      if (quiet)
+        printf ("%.*s\n", notrunc ? 64 : 12, id);
+      else if (format)
+        {
+          cleanup_free char *line = NULL;
+          json_t *o = json_pack ("{s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:{},s:{}}", "Name", names[i], "Id",
+                                 id, "ID", id, "Driver", drivers[i], "Scope", "local", "EnableIPv6",
+                                 0, "Internal", 0, "Containers", "Options");
+          if (cli_format_json (format, o, &line, err) < 0)
+            ret = BERTH_EXIT_ERROR;
+          else
+            puts (line);
+          json_decref (o);
+        }
+      else
+        printf ("%-14.*s%-20s%-10s%s\n", notrunc ? 64 : 12, id, names[i], drivers[i], "local");
+    }
   berth_network_list_free (l, n);
   return ret;
 }
@@ -304,8 +333,13 @@ network_rm (struct cli *cli, const struct berth_net_host *h, int argc, char **ar
     {
       struct berth_network *n = NULL;
       berth_error_t e2 = NULL;
-      if (berth_network_get (h, argv[i], &n, &e2) < 0
-          || berth_network_remove (h, n->name, berth_engine_net_in_use (e, n->name), &e2) < 0)
+      /* host and none have no definition: the library says why they stay */
+      bool predefined = strcmp (argv[i], "host") == 0 || strcmp (argv[i], "none") == 0;
+      if (predefined
+              ? berth_network_remove (h, argv[i], false, &e2) < 0
+              : (berth_network_get (h, argv[i], &n, &e2) < 0
+                 || berth_network_remove (h, n->name, berth_engine_net_in_use (e, n->name), &e2)
+                        < 0))
         {
           cli_more_error (err, &e2);
           ret = BERTH_EXIT_ERROR;

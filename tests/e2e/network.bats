@@ -60,7 +60,7 @@ teardown() {
 		xargs -r kill <"$T/pids" 2>/dev/null || true
 		rm -f "$T/pids"
 	fi
-	for n in $(b network ls --format '{{.Name}}' 2>/dev/null | grep -v '^bridge$'); do
+	for n in $(b network ls --format '{{.Name}}' 2>/dev/null | grep -vx 'bridge\|host\|none'); do
 		b network rm "$n" >/dev/null 2>&1 || true
 	done
 }
@@ -127,6 +127,11 @@ need_firewall() {
 	net n1 1 --gateway "10.$NET_A.$((NET_B + 1)).254" --ip-range "10.$NET_A.$((NET_B + 1)).128/25" -o mtu=1400 --internal
 	run b network ls
 	[[ "$output" == *" n1 "* ]]
+	# Docker's other pre-defined networks are listed too
+	run -0 b network ls --format '{{.Name}} {{.Driver}}'
+	[[ "$output" == *"host host"*"none null"* ]]
+	run b network rm none
+	[ "$output" = "berth: none is a pre-defined network and cannot be removed" ]
 	run b network ls -q
 	[ "${#lines[@]}" -ge 1 ]
 	run b network inspect n1

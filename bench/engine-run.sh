@@ -36,8 +36,13 @@ tar -C "$T/rfs" -cf "$T/rfs.tar" .
 b import "$T/rfs.tar" bench >/dev/null
 pmc import -q "$T/rfs.tar" localhost/bench:latest >/dev/null
 
-# median wall time in ms of N runs of "$@"
+# median wall time in ms of N runs of "$@", after two untimed runs (caches
+# filled: berth's compiled seccomp profile, Podman's storage) and a sync,
+# so that one contender's writeback is not charged to the next
 median_ms() {
+	"$@" >/dev/null 2>&1 || true
+	"$@" >/dev/null 2>&1 || true
+	sync
 	i=0
 	while [ $i -lt "$N" ]; do
 		s=$(date +%s%N)

@@ -557,6 +557,40 @@ connect_one (struct berth_engine *e, const char *id, json_t *rec, json_t *epj, c
   return 0;
 }
 
+/* Publish the record's ports (Berth.Net.Ports) for the container's first
+ * endpoint, whose address they go to.  */
+static int
+publish_ports (struct berth_engine *e, const char *id, json_t *bn, json_t *first,
+               berth_error_t *err)
+{
+  struct berth_fw_config fw;
+  cleanup_free struct berth_fw_port *ports = NULL;
+  const char *ip, *network;
+  berth_error_t e2 = NULL;
+  size_t n;
+
+  if (json_object_get (bn, "FwOwner") == NULL)
+    return 0;
+  fw = fw_of (e, bn);
+  n = ports_from_json (json_object_get (bn, "Ports"), &ports);
+  ip = json_string_value (json_object_get (first, "IPAddress")) ?: "";
+  network = json_string_value (
+      json_object_get (json_array_get (json_object_get (bn, "Endpoints"), 0), "Network"));
+  for (size_t k = 0; k < n; k++)
+    snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
+  if (berth_fw_ports_add (&fw, network, id, ports, n, &e2) < 0)
+    {
+      if (e2 && e2->status == ENOSYS)
+        berth_error_release (&e2);
+      else
+        {
+          *err = e2;
+          return -1;
+        }
+    }
+  return 0;
+}
+
 static int
 setup (struct berth_engine *e, const char *id, const struct berth_run_request *req, json_t *rec,
        berth_error_t *err)
@@ -605,31 +639,8 @@ setup (struct berth_engine *e, const char *id, const struct berth_run_request *r
               json_object_get (json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")));
     }
   summary (ns, first);
-  if (json_object_get (bn, "FwOwner"))
-    {
-      struct berth_fw_config fw = fw_of (e, bn);
-      cleanup_free struct berth_fw_port *ports = NULL;
-      size_t n = ports_from_json (json_object_get (bn, "Ports"), &ports);
-      const char *ip = json_string_value (json_object_get (first, "IPAddress")) ?: "";
-      berth_error_t e2 = NULL;
-      for (size_t k = 0; k < n; k++)
-        snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
-      if (berth_fw_ports_add (
-              &fw,
-              json_string_value (json_object_get (
-                  json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")),
-              id, ports, n, &e2)
-          < 0)
-        {
-          if (e2 && e2->status == ENOSYS)
-            berth_error_release (&e2);
-          else
-            {
-              *err = e2;
-              goto fail;
-            }
-        }
-    }
+  if (publish_ports (e, id, bn, first, err) < 0)
+    goto fail;
   if (write_etc (e, id, req, rec, err) < 0)
     goto fail;
   json_array_foreach (json_object_get (bn, "Endpoints"), i, epj)
@@ -811,31 +822,10 @@ berth_engine_net_restore (struct berth_engine *e, const char *id, berth_error_t 
         nets, json_string_value (json_object_get (
                   json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")));
     summary (ns, first);
-    if (json_object_get (bn, "FwOwner"))
+    if (publish_ports (e, id, bn, first, err) < 0)
       {
-        struct berth_fw_config fw = fw_of (e, bn);
-        cleanup_free struct berth_fw_port *ports = NULL;
-        size_t n = ports_from_json (json_object_get (bn, "Ports"), &ports);
-        const char *ip = json_string_value (json_object_get (first, "IPAddress")) ?: "";
-        berth_error_t e2 = NULL;
-        for (size_t k = 0; k < n; k++)
-          snprintf (ports[k].ctr_ip, sizeof (ports[k].ctr_ip), "%s", ip);
-        if (berth_fw_ports_add (
-                &fw,
-                json_string_value (json_object_get (
-                    json_array_get (json_object_get (bn, "Endpoints"), 0), "Network")),
-                id, ports, n, &e2)
-            < 0)
-          {
-            if (e2 && e2->status == ENOSYS)
-              berth_error_release (&e2);
-            else
-              {
-                *err = e2;
-                release (e, id, rec);
-                goto out;
-              }
-          }
+        release (e, id, rec);
+        goto out;
       }
     if (berth_engine_update_record (e, id, put_networks, ns, err) < 0)
       {

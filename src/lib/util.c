@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -550,4 +551,23 @@ berth_thread_count (void)
   struct berth_proc_stat s;
 
   return berth_proc_stat_read (0, &s) ? s.num_threads : 0;
+}
+
+int
+berth_lock_file (const char *dir, const char *path, berth_error_t *err)
+{
+  int fd;
+
+  if (berth_mkdir_p (dir, 0700, err) < 0)
+    return -1;
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return berth_error (err, errno, "open `%s`", path);
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return berth_error (err, e, "lock `%s`", path);
+    }
+  return fd;
 }

@@ -54,6 +54,10 @@ long berth_thread_count (void);
 /* mkdir -p; existing directories are fine.  */
 int berth_mkdir_p (const char *path, mode_t mode, berth_error_t *err);
 
+/* Make DIR (mkdir -p, 0700), then open PATH in it (created 0600) and take
+ * an exclusive flock on it: the returned fd holds the lock until closed.  */
+int berth_lock_file (const char *dir, const char *path, berth_error_t *err);
+
 /* rm -rf of a directory tree that must not cross mount points.  */
 int berth_remove_tree (const char *path, berth_error_t *err);
 

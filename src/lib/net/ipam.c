@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,22 +110,10 @@ static int
 lock_leases (const struct berth_net_host *h, const char *name, berth_error_t *err)
 {
   cleanup_free char *dir = NULL, *path = net_path (h, name, ".lock");
-  int fd;
 
   if (path == NULL || asprintf (&dir, "%s/networks", h->runroot) < 0)
     return berth_error (err, ENOMEM, "lease lock");
-  if (berth_mkdir_p (dir, 0700, err) < 0)
-    return -1;
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return berth_error (err, errno, "open `%s`", path);
-  if (flock (fd, LOCK_EX) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return berth_error (err, e, "lock `%s`", path);
-    }
-  return fd;
+  return berth_lock_file (dir, path, err);
 }
 
 static json_t *

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -165,22 +164,10 @@ static int
 lock_store (const struct berth_net_host *h, berth_error_t *err)
 {
   cleanup_free char *dir = NULL, *path = NULL;
-  int fd;
 
   if (asprintf (&dir, "%s/networks", h->root) < 0 || asprintf (&path, "%s/.lock", dir) < 0)
     return berth_error (err, ENOMEM, "networks");
-  if (berth_mkdir_p (dir, 0700, err) < 0)
-    return -1;
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return berth_error (err, errno, "open `%s`", path);
-  if (flock (fd, LOCK_EX) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return berth_error (err, e, "lock `%s`", path);
-    }
-  return fd;
+  return berth_lock_file (dir, path, err);
 }
 
 static int

@@ -38,6 +38,11 @@ blob_writer_open (struct berth_image_store *s, struct blob_writer *w, berth_erro
   return 0;
 }
 
+/* Writeback is started every this many bytes, so that the disk writes a
+ * large blob while it is still arriving: the fdatasync of the commit then
+ * waits for the last piece only, not for the whole layer.  */
+#define BLOB_WRITEBACK_STEP (8 << 20)
+
 int
 blob_writer_write (struct blob_writer *w, const void *buf, size_t len, berth_error_t *err)
 {
@@ -45,6 +50,13 @@ blob_writer_write (struct blob_writer *w, const void *buf, size_t len, berth_err
   if (r < 0)
     return berth_error (err, -r, "write `%s`", w->tmp_path);
   hasher_update (&w->h, buf, len);
+  w->written += (off_t) len;
+  if (w->written - w->flushed >= BLOB_WRITEBACK_STEP)
+    {
+      /* Only a hint: a failure here shows again at the fdatasync.  */
+      (void) sync_file_range (w->fd, w->flushed, w->written - w->flushed, SYNC_FILE_RANGE_WRITE);
+      w->flushed = w->written;
+    }
   return 0;
 }
 

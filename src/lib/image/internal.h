@@ -61,6 +61,7 @@ struct blob_writer
   int fd;
   char *tmp_path;
   struct hasher h;
+  off_t written, flushed; /* bytes written; bytes handed to writeback */
 };
 int blob_writer_open (struct berth_image_store *s, struct blob_writer *w, berth_error_t *err);
 int blob_writer_write (struct blob_writer *w, const void *buf, size_t len, berth_error_t *err);

@@ -179,7 +179,7 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
   if (req->has_stop_timeout)
     json_object_set_new (cfg, "StopTimeout", json_integer (req->stop_timeout));
 
-  if (berth_image_lower_dirs (e->images, img->id, &lowers, NULL) == 0)
+  if (berth_image_container_lower_dirs (e->images, img->id, &lowers, NULL) == 0)
     {
       FILE *f = open_memstream (&lower_joined, &len);
       for (size_t i = 0; f && lowers[i]; i++)
@@ -328,8 +328,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
   /* The rootfs is mounted while the spec is built: -u NAME is looked up in
    * the image's /etc/passwd.  */
   if ((req->rm ? berth_image_mount_overlay_volatile (e->images, img->id, upper, work, rootfs, err)
-               : berth_image_mount_overlay (e->images, img->id, upper, work, rootfs,
-                                            BERTH_OVERLAY_AUTO, err))
+               : berth_image_mount_container (e->images, img->id, upper, work, rootfs, err))
       < 0)
     goto fail;
   mounted = true;

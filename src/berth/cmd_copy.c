@@ -118,7 +118,7 @@ ctr_mount (struct cli *cli, struct ctr *c, bool writable, berth_error_t *err)
       || (mkdir (work, 0700) < 0 && errno != EEXIST))
     return berth_error (err, errno, "container directories of %s", c->id);
   if (cli_images (cli, &s, err) < 0
-      || berth_image_mount_overlay (s, c->image, upper, work, c->root, BERTH_OVERLAY_AUTO, err) < 0)
+      || berth_image_mount_container (s, c->image, upper, work, c->root, err) < 0)
     return berth_error_wrap (err, "mount container %s", c->id);
   if (!writable && mount (NULL, c->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
     return berth_error (err, errno, "remount container %s read-only", c->id);

@@ -755,3 +755,33 @@ except OSError as e:
 	! pgrep -f "^sleep 100$"
 	host_clean
 }
+
+@test "init layer: the mount points live in one shared layer per image, not in each upper; it goes with the image" {
+	local id1 id2 il oid
+	b run --name il1 --network none bb true
+	b run --name il2 --network none bb true
+	id1=$(b inspect -f '{{.Id}}' il1)
+	id2=$(b inspect -f '{{.Id}}' il2)
+	# a run that wrote nothing leaves its upper empty: no proc, sys, dev, etc
+	[ -z "$(ls -A "$ROOT/containers/$id1/upper")" ] || { ls -lA "$ROOT/containers/$id1/upper"; false; }
+	[ -z "$(ls -A "$ROOT/containers/$id2/upper")" ]
+	il=$ROOT/init/$(b image inspect -f '{{.Id}}' bb | sed 's/^sha256://')
+	[ "$(ls "$ROOT/init" | wc -l)" -eq 1 ] && [ -d "$il/proc" ] && [ -f "$il/etc/hosts" ]
+	# the image's own /etc files show through the init layer's etc
+	b run --rm --network none bb cat /etc/passwd | grep -q '^app:'
+	b rm il1 il2 >/dev/null
+	# an image whose /etc/hosts is a symlink: no /etc/hosts in its init
+	# layer; the engine's hosts file is still what the container reads
+	mkdir -p "$T/il/bin" "$T/il/etc"
+	cp /bin/busybox "$T/il/bin/" && ln -s busybox "$T/il/bin/sh" && ln -s busybox "$T/il/bin/cat"
+	ln -s /elsewhere/hosts "$T/il/etc/hosts"
+	tar -C "$T/il" -cf "$T/il.tar" .
+	oid=$(b import "$T/il.tar" iltest | sed 's/^sha256://')
+	run -0 b run --rm --network none iltest cat /etc/hosts
+	[[ $output == *"127.0.0.1	localhost"* ]]
+	[ -d "$ROOT/init/$oid/etc" ] && [ ! -e "$ROOT/init/$oid/etc/hosts" ] && [ ! -L "$ROOT/init/$oid/etc/hosts" ]
+	[ -f "$ROOT/init/$oid/etc/hostname" ]
+	b rmi iltest >/dev/null
+	[ ! -e "$ROOT/init/$oid" ] && [ -d "$il" ]
+	rm -rf "$T/il" "$T/il.tar"
+}

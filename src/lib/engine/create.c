@@ -179,7 +179,7 @@ build_record (struct berth_engine *e, const struct berth_run_request *req,
   if (req->has_stop_timeout)
     json_object_set_new (cfg, "StopTimeout", json_integer (req->stop_timeout));
 
-  if (berth_image_lower_dirs (e->images, img->id, &lowers, NULL) == 0)
+  if (berth_image_container_lower_dirs (e->images, img->id, &lowers, NULL) == 0)
     {
       FILE *f = open_memstream (&lower_joined, &len);
       for (size_t i = 0; f && lowers[i]; i++)
@@ -233,13 +233,18 @@ add_etc_mounts (struct berth_engine *e, const char *id, struct berth_engine_moun
       m->source = berth_engine_path (e, id, files[i]);
       m->destination = strdup (dest);
       (*n)++;
+      /* The network setup writes the file (once), before anything starts.  */
       if (m->source == NULL || m->destination == NULL)
         return berth_error (err, ENOMEM, "mounts");
-      /* The file exists before the spec is checked; setup fills it.  */
-      if (berth_write_file (m->source, "", 0, 0644, err) < 0)
-        return -1;
     }
   return 0;
+}
+
+static bool
+net_makes_objects (json_t *plan)
+{
+  return json_array_size (json_object_get (plan, "Endpoints")) > 0
+         || json_object_get (plan, "FwOwner") != NULL;
 }
 
 static bool
@@ -323,8 +328,7 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
   /* The rootfs is mounted while the spec is built: -u NAME is looked up in
    * the image's /etc/passwd.  */
   if ((req->rm ? berth_image_mount_overlay_volatile (e->images, img->id, upper, work, rootfs, err)
-               : berth_image_mount_overlay (e->images, img->id, upper, work, rootfs,
-                                            BERTH_OVERLAY_AUTO, err))
+               : berth_image_mount_container (e->images, img->id, upper, work, rootfs, err))
       < 0)
     goto fail;
   mounted = true;
@@ -372,9 +376,20 @@ berth_engine_create (struct berth_engine *e, const struct berth_run_request *req
     }
   if (net_plan)
     json_object_set (json_object_get (rec, "Berth"), "Net", net_plan);
+  /* Records first: a record names the network objects (a netns, leases,
+   * firewall rules) before they exist, so that a crash repair finds them.
+   * A network without such objects (none, host, another container's)
+   * makes only files in the container's directory: it is set up before
+   * the record's one write, which then carries its settings too.  */
+  if (e->net_ops && !net_makes_objects (net_plan))
+    {
+      if (e->net_ops->setup (e, id, req, rec, err) < 0)
+        goto fail;
+      net_made = true;
+    }
   if (berth_store_write_record_sync (e->store, id, rec, !req->rm, err) < 0)
     goto fail;
-  if (e->net_ops)
+  if (e->net_ops && !net_made)
     {
       /* setup undoes its own work when it fails.  */
       if (e->net_ops->setup (e, id, req, rec, err) < 0)

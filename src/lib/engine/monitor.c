@@ -635,7 +635,7 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
   cleanup_close int mlock = -1, devnull = -1;
   struct log_file log = { .fd = -1, .max = BERTH_LOG_DEFAULT_MAX_SIZE };
   json_t *rec = NULL;
-  bool tty, interactive, mounted = false, auto_remove, hand_over = false;
+  bool tty, interactive, mounted = false, auto_remove, hand_over = false, removed_next;
   long backoff = 100;
   size_t len;
   int status = 0;
@@ -849,9 +849,12 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
           berth_error_release (&ignored);
       }
       end.exit_code = status;
+      removed_next = false;
       if (berth_store_read_record (e->store, id, &rec, NULL) == 0)
         {
           end.restarting = should_restart (rec, status);
+          removed_next = auto_remove && !end.restarting
+                         && (e->net_ops || !json_object_get (json_object_get (rec, "Berth"), "Net"));
           json_decref (rec);
           rec = NULL;
         }
@@ -861,11 +864,15 @@ berth_engine_monitor (struct berth_engine *e, const char *id, int sync_fd, bool 
             ;
           mounted = false;
         }
-      {
-        berth_error_t ignored = NULL;
-        if (berth_engine_update_record (e, id, mark_ended, &end, &ignored) < 0)
-          berth_error_release (&ignored);
-      }
+      /* --rm, removed by us next (done:): its last state is no crash
+       * repair's business (a record still "running" whose monitor is gone
+       * is repaired and removed alike), so it is not written.  */
+      if (!removed_next)
+        {
+          berth_error_t ignored = NULL;
+          if (berth_engine_update_record (e, id, mark_ended, &end, &ignored) < 0)
+            berth_error_release (&ignored);
+        }
       if (!end.restarting)
         break;
       /* A foreground run ends with the container's first exit, and its

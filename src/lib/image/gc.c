@@ -140,6 +140,7 @@ store_gc (struct berth_image_store *s, json_t *index)
     {
       freed += sweep (s, "blobs/sha256", &k, false);
       sweep (s, "layers", &k, false);
+      sweep (s, "init", &k, false);
       sweep_links (s);
       sweep (s, "tmp", &k, true);
     }

@@ -177,6 +177,15 @@ int berth_image_mount_overlay_volatile (struct berth_image_store *s, const char 
                                         const char *upper, const char *work, const char *target,
                                         berth_error_t *err);
 
+/* A container's root: as berth_image_mount_overlay (method AUTO), with the
+ * image's init layer (init_layer.c) as the topmost lower, made on first
+ * use.  berth_image_mount_overlay_volatile has it too.  */
+int berth_image_mount_container (struct berth_image_store *s, const char *ref, const char *upper,
+                                 const char *work, const char *target, berth_error_t *err);
+/* The lowers of such a root (the init layer first), as for dirs above.  */
+int berth_image_container_lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs,
+                                      berth_error_t *err);
+
 /* Registries (reference.c, registry_*.c, pull.c, push.c): names as Docker
  * reads them, and images pulled from and pushed to OCI distribution
  * registries.  Only these files use libcurl.  */

@@ -50,6 +50,10 @@ int store_lock (struct berth_image_store *s, const char *which, bool exclusive, 
 int store_commit_image (struct berth_image_store *s, const char *config, size_t config_len,
                         char *const *diff_ids, char *const *names, char **id, berth_error_t *err);
 /* A new temporary directory / file name inside the store's tmp/.  */
+/* IMAGE_ID's init layer (init_layer.c), made on first use from its
+ * LOWERS (top first): *out is its directory.  */
+int store_init_layer (struct berth_image_store *s, const char *image_id, char **lowers, char **out,
+                      berth_error_t *err);
 int store_mkdtemp (struct berth_image_store *s, char **path, berth_error_t *err);
 int store_read_blob (struct berth_image_store *s, const char *digest, char **data, size_t *len,
                      berth_error_t *err);

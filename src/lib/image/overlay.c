@@ -23,15 +23,20 @@
 #include "internal.h"
 #include "util.h"
 
-int
-berth_image_lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs,
-                        berth_error_t *err)
+static int
+lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs, char **id,
+            berth_error_t *err)
 {
   struct berth_image *img = NULL;
   char **v;
 
   if (berth_image_get (s, ref, &img, err) < 0)
     return -1;
+  if (id && (*id = strdup (img->id)) == NULL)
+    {
+      berth_image_free (img);
+      return berth_error (err, ENOMEM, "lower dirs");
+    }
   v = calloc (img->n_layers + 1, sizeof (char *));
   for (size_t i = 0; v && i < img->n_layers; i++)
     {
@@ -48,6 +53,36 @@ berth_image_lower_dirs (struct berth_image_store *s, const char *ref, char ***di
     return berth_error (err, ENOMEM, "lower dirs");
   *dirs = v;
   return 0;
+}
+
+int
+berth_image_lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs,
+                        berth_error_t *err)
+{
+  return lower_dirs (s, ref, dirs, NULL, err);
+}
+
+/* A container's lowers: the image's init layer on top of its layers.
+ * Without the init layer (it could not be made) the runtime makes the
+ * mount points in the upper directory, as it would anyway.  */
+static void
+add_init_layer (struct berth_image_store *s, const char *id, char ***lowers)
+{
+  cleanup_error berth_error_t ignored = NULL;
+  char *init = NULL, **v;
+  size_t n = berth_strv_len (*lowers);
+
+  if (store_init_layer (s, id, *lowers, &init, &ignored) < 0)
+    return;
+  v = realloc (*lowers, (n + 2) * sizeof (char *));
+  if (v == NULL)
+    {
+      free (init);
+      return;
+    }
+  memmove (v + 1, v, (n + 1) * sizeof (char *));
+  v[0] = init;
+  *lowers = v;
 }
 
 /* The kernel's own explanation of a failed fsconfig, when it left one.  */
@@ -115,16 +150,21 @@ legacy_options (struct berth_image_store *s, char **lowers, const char *upper, c
   char *o;
 
   for (size_t i = 0; lowers[i]; i++)
-    cap += SHORT_LINK_LEN + 4;
+    cap += DIGEST_LEN + 8; /* l/<short> or init/<hex> */
   o = malloc (cap);
   if (o == NULL)
     return berth_error (err, ENOMEM, "overlay options");
   len = sprintf (o, "lowerdir=");
   for (size_t i = 0; lowers[i]; i++)
     {
-      /* lowers[i] is ROOT/layers/<hex>/diff: its short name is the hex's head */
-      const char *hex = lowers[i] + strlen (s->root) + strlen ("/layers/");
-      len += sprintf (o + len, "%sl/%.*s", i ? ":" : "", SHORT_LINK_LEN, hex);
+      /* lowers[i] is ROOT/layers/<hex>/diff: its short name is the hex's
+       * head; or ROOT/init/<hex>, an init layer.  */
+      const char *rel = lowers[i] + strlen (s->root) + 1;
+      if (strncmp (rel, "init/", 5) == 0)
+        len += sprintf (o + len, "%s%s", i ? ":" : "", rel);
+      else
+        len += sprintf (o + len, "%sl/%.*s", i ? ":" : "", SHORT_LINK_LEN,
+                        rel + strlen ("layers/"));
     }
   if (upper)
     len += sprintf (o + len, ",upperdir=%s,workdir=%s%s", upper, work, vol ? ",volatile" : "");
@@ -190,15 +230,19 @@ mount_single_ro (const char *lower, const char *target, berth_error_t *err)
 
 static int
 mount_overlay (struct berth_image_store *s, const char *ref, const char *upper, const char *work,
-               bool vol, const char *target, enum berth_overlay_method method, berth_error_t *err)
+               bool vol, bool init, const char *target, enum berth_overlay_method method,
+               berth_error_t *err)
 {
   cleanup_strv char **lowers = NULL;
+  cleanup_free char *id = NULL;
   size_t n;
 
   if ((upper == NULL) != (work == NULL))
     return berth_error (err, EINVAL, "overlay: upper and work go together");
-  if (berth_image_lower_dirs (s, ref, &lowers, err) < 0)
+  if (lower_dirs (s, ref, &lowers, &id, err) < 0)
     return -1;
+  if (init && lowers[0] && berth_strv_len (lowers) < BERTH_IMAGE_MAX_LAYERS)
+    add_init_layer (s, id, &lowers);
   n = berth_strv_len (lowers);
   if (n == 0)
     return berth_error (err, 0, "image `%s` has no layers", ref);
@@ -223,7 +267,7 @@ berth_image_mount_overlay (struct berth_image_store *s, const char *ref, const c
                            const char *work, const char *target, enum berth_overlay_method method,
                            berth_error_t *err)
 {
-  return mount_overlay (s, ref, upper, work, false, target, method, err);
+  return mount_overlay (s, ref, upper, work, false, false, target, method, err);
 }
 
 int
@@ -231,5 +275,25 @@ berth_image_mount_overlay_volatile (struct berth_image_store *s, const char *ref
                                     const char *upper, const char *work, const char *target,
                                     berth_error_t *err)
 {
-  return mount_overlay (s, ref, upper, work, true, target, BERTH_OVERLAY_AUTO, err);
+  return mount_overlay (s, ref, upper, work, true, true, target, BERTH_OVERLAY_AUTO, err);
+}
+
+int
+berth_image_mount_container (struct berth_image_store *s, const char *ref, const char *upper,
+                             const char *work, const char *target, berth_error_t *err)
+{
+  return mount_overlay (s, ref, upper, work, false, true, target, BERTH_OVERLAY_AUTO, err);
+}
+
+int
+berth_image_container_lower_dirs (struct berth_image_store *s, const char *ref, char ***dirs,
+                                  berth_error_t *err)
+{
+  cleanup_free char *id = NULL;
+
+  if (lower_dirs (s, ref, dirs, &id, err) < 0)
+    return -1;
+  if ((*dirs)[0] && berth_strv_len (*dirs) < BERTH_IMAGE_MAX_LAYERS)
+    add_init_layer (s, id, dirs);
+  return 0;
 }

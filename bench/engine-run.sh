@@ -18,6 +18,8 @@ cleanup() {
 	pmc rmi -af >/dev/null 2>&1 || true
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	# the engine's parent cgroup (kept while containers use it, as /docker)
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 	ip link del "$BERTH_DEFAULT_BRIDGE" 2>/dev/null || true
 	nft delete table inet "$BERTH_FW_TABLE" 2>/dev/null || true
 }

@@ -20,6 +20,8 @@ cleanup() {
 	[ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	# the engine's parent cgroup (kept while containers use it, as /docker)
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM HUP PIPE

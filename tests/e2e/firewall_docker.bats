@@ -64,6 +64,9 @@ cleanup_all() {
 		grep -o " $DOCKER_DIR[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
 		rm -rf "$DOCKER_DIR"
 	fi
+	# The engine's parent cgroup, kept as Docker's /docker is: gone with the
+	# last container (rmdir fails while another file's container is in it).
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 	return 0
 }
 

@@ -120,6 +120,9 @@ teardown_file() {
 	pmc rmi -a -f >/dev/null 2>&1
 	awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$T"
+	# The engine's parent cgroup, kept as Docker's /docker is: gone with the
+	# last container (rmdir fails while another file's container is in it).
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 
 setup() {

@@ -32,6 +32,20 @@ int berth_error_set_code (berth_error_t *err, int code);
 /* The negative return value matching an error (for re-returning it).  */
 int berth_error_ret (const berth_error_t *err);
 
+/* A user's mistake or a conflict (a name in use, a bad subnet, no such
+ * container): the message says it all, so no strerror is appended, yet the
+ * status keeps the errno value callers test (EEXIST, ENOENT, EINVAL).
+ * Returns -status_.  */
+#define berth_user_error(err, status_, ...)                                                        \
+  ({                                                                                               \
+    berth_error_t *_e = (err);                                                                     \
+    int _s = (status_);                                                                            \
+    berth_error (_e, 0, __VA_ARGS__);                                                              \
+    if (_e && *_e)                                                                                 \
+      (*_e)->status = _s;                                                                          \
+    -_s;                                                                                           \
+  })
+
 #define cleanup_error __attribute__ ((cleanup (berth_error_release)))
 
 #endif

@@ -45,15 +45,15 @@ berth_cidr_parse (const char *s, struct berth_cidr *out, berth_error_t *err)
   long p;
 
   if (slash == NULL || (size_t)(slash - s) >= sizeof (buf))
-    return berth_net_error (err, EINVAL, "invalid subnet `%s`: ADDRESS/PREFIX expected", s);
+    return berth_user_error (err, EINVAL, "invalid subnet `%s`: ADDRESS/PREFIX expected", s);
   memcpy (buf, s, slash - s);
   buf[slash - s] = '\0';
   if (berth_ip_parse (buf, 0, out) < 0)
-    return berth_net_error (err, EINVAL, "invalid subnet `%s`: bad address", s);
+    return berth_user_error (err, EINVAL, "invalid subnet `%s`: bad address", s);
   errno = 0;
   p = strtol (slash + 1, &end, 10);
   if (slash[1] == '\0' || *end || p < 0 || p > (out->family == AF_INET ? 32 : 128))
-    return berth_net_error (err, EINVAL, "invalid subnet `%s`: bad prefix length", s);
+    return berth_user_error (err, EINVAL, "invalid subnet `%s`: bad prefix length", s);
   out->prefix = (int)p;
   clear_host_bits (out);
   return 0;

@@ -266,7 +266,7 @@ berth_fw_conntrack_forget (const char *addr, berth_error_t *err)
   int ret;
 
   if (addr == NULL || fw_ct_filter_init (&f, addr, NULL, 0) < 0)
-    return fw_user_error (err, EINVAL, "conntrack: `%s` is not an IP address", addr ? addr : "");
+    return berth_user_error (err, EINVAL, "conntrack: `%s` is not an IP address", addr ? addr : "");
   fw_process_lock ();
   ret = fw_conntrack_delete (&f, NULL, err);
   fw_process_unlock ();

@@ -138,7 +138,7 @@ berth_endpoint_connect (const struct berth_net_host *h, const struct berth_netwo
   ep->prefix4 = prefix_of (n->subnet4);
   ep->prefix6 = prefix_of (n->subnet6);
   if (want_mac && parse_mac (want_mac, mac) < 0)
-    return berth_net_error (err, EINVAL, "invalid MAC address `%s`", want_mac);
+    return berth_user_error (err, EINVAL, "invalid MAC address `%s`", want_mac);
   if (berth_ipam_lease (h, n, owner, names, want4, want6, ep->ip4, ep->ip6, err) < 0)
     return berth_error_wrap (err, "network %s", n->name);
   if (ensure_network (h, n, err) < 0)

@@ -85,7 +85,7 @@ berth_fw_network_setup (const struct berth_fw_config *cfg, const struct berth_fw
   for (size_t i = 0; i < st.n_nets; i++)
     if (strcmp (st.nets[i].bridge, net->bridge) == 0 && strcmp (st.nets[i].name, net->name) != 0)
       {
-        fw_user_error (err, EEXIST, "bridge `%s` already belongs to network `%s`", net->bridge,
+        berth_user_error (err, EEXIST, "bridge `%s` already belongs to network `%s`", net->bridge,
                        st.nets[i].name);
         goto fail;
       }
@@ -191,10 +191,10 @@ berth_fw_ports_add (const struct berth_fw_config *cfg, const char *network, cons
   const struct fw_net_entry *e;
 
   if (!fw_name_valid (owner, BERTH_FW_OWNER_MAX))
-    return fw_user_error (err, EINVAL, "publish ports: owner `%s` is not valid",
+    return berth_user_error (err, EINVAL, "publish ports: owner `%s` is not valid",
                           owner ? owner : "");
   if (!fw_name_valid (network, BERTH_FW_NAME_MAX))
-    return fw_user_error (err, EINVAL, "publish ports: network `%s` is not valid",
+    return berth_user_error (err, EINVAL, "publish ports: network `%s` is not valid",
                           network ? network : "");
   for (size_t i = 0; i < n; i++)
     if (fw_port_validate (&ports[i], true, err) < 0)
@@ -205,12 +205,12 @@ berth_fw_ports_add (const struct berth_fw_config *cfg, const char *network, cons
   e = fw_state_net (&st, network);
   if (e == NULL)
     {
-      fw_user_error (err, ENOENT, "network `%s` has no firewall rules", network);
+      berth_user_error (err, ENOENT, "network `%s` has no firewall rules", network);
       goto fail;
     }
   if (e->internal && n > 0)
     {
-      fw_user_error (err, EPERM, "network `%s` is internal: its ports cannot be published",
+      berth_user_error (err, EPERM, "network `%s` is internal: its ports cannot be published",
                      network);
       goto fail;
     }
@@ -218,7 +218,7 @@ berth_fw_ports_add (const struct berth_fw_config *cfg, const char *network, cons
     for (size_t j = 0; j < st.n_ports; j++)
       if (strcmp (st.ports[j].owner, owner) != 0 && fw_ports_clash (&ports[i], &st.ports[j].port))
         {
-          fw_user_error (err, EADDRINUSE, "host port %u/%s is already published by %s",
+          berth_user_error (err, EADDRINUSE, "host port %u/%s is already published by %s",
                          (unsigned)ports[i].host_port, ports[i].proto, st.ports[j].owner);
           goto fail;
         }

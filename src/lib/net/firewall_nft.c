@@ -98,7 +98,7 @@ fw_session_open (struct fw_session *s, const struct berth_fw_config *cfg, berth_
   s->locked = false;
   s->table = cfg && cfg->table ? cfg->table : "berth";
   if (!fw_name_valid (s->table, 32))
-    return fw_user_error (err, EINVAL, "firewall table name `%s` is not valid", s->table);
+    return berth_user_error (err, EINVAL, "firewall table name `%s` is not valid", s->table);
   snprintf (path, sizeof (path), "/run/berth-fw-%s.lock", s->table);
   s->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (s->lock_fd < 0)

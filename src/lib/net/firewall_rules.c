@@ -117,19 +117,19 @@ fw_port_validate (const struct berth_fw_port *p, bool need_ctr, berth_error_t *e
   int ctr_family = p->ctr_ip[0] || need_ctr ? addr_family (p->ctr_ip) : host_family;
 
   if (strcmp (p->proto, "tcp") != 0 && strcmp (p->proto, "udp") != 0)
-    return fw_user_error (err, EINVAL, "port protocol `%.4s` is not tcp or udp", p->proto);
+    return berth_user_error (err, EINVAL, "port protocol `%.4s` is not tcp or udp", p->proto);
   if (p->host_port == 0 || (need_ctr && p->ctr_port == 0))
-    return fw_user_error (err, EINVAL, "port 0 cannot be published");
+    return berth_user_error (err, EINVAL, "port 0 cannot be published");
   if (host_family < 0)
-    return fw_user_error (err, EINVAL, "host address `%.46s` is not an IP address", p->host_ip);
+    return berth_user_error (err, EINVAL, "host address `%.46s` is not an IP address", p->host_ip);
   if (ctr_family < 0)
-    return fw_user_error (err, EINVAL, "container address `%.46s` is not an IP address", p->ctr_ip);
+    return berth_user_error (err, EINVAL, "container address `%.46s` is not an IP address", p->ctr_ip);
   if (host_family != ctr_family)
-    return fw_user_error (err, EINVAL,
+    return berth_user_error (err, EINVAL,
                           "host address `%.46s` and container address `%.46s` differ in family",
                           p->host_ip[0] ? p->host_ip : "0.0.0.0", p->ctr_ip);
   if (strcmp (p->host_ip, "::1") == 0)
-    return fw_user_error (err, EINVAL,
+    return berth_user_error (err, EINVAL,
                           "ports cannot be published on ::1 (IPv6 loopback is not routable)");
   return 0;
 }
@@ -141,24 +141,24 @@ fw_net_validate (const struct berth_fw_net *net, berth_error_t *err)
   int family;
 
   if (net->name && strlen (net->name) > BERTH_FW_NAME_MAX)
-    return fw_user_error (err, EINVAL, "network name `%s` is longer than %d characters", net->name,
+    return berth_user_error (err, EINVAL, "network name `%s` is longer than %d characters", net->name,
                           BERTH_FW_NAME_MAX);
   if (!fw_name_valid (net->name, BERTH_FW_NAME_MAX))
-    return fw_user_error (err, EINVAL, "network name `%s` is not usable in firewall rules",
+    return berth_user_error (err, EINVAL, "network name `%s` is not usable in firewall rules",
                           net->name ? net->name : "");
   if (!fw_ifname_valid (net->bridge))
-    return fw_user_error (err, EINVAL, "bridge name `%s` is not valid",
+    return berth_user_error (err, EINVAL, "bridge name `%s` is not valid",
                           net->bridge ? net->bridge : "");
   if (net->subnet4
       && (prefix_normalize (net->subnet4, &family, buf, sizeof (buf)) < 0 || family != AF_INET))
-    return fw_user_error (err, EINVAL, "subnet `%s` is not an IPv4 prefix", net->subnet4);
+    return berth_user_error (err, EINVAL, "subnet `%s` is not an IPv4 prefix", net->subnet4);
   if (net->subnet6
       && (prefix_normalize (net->subnet6, &family, buf, sizeof (buf)) < 0 || family != AF_INET6))
-    return fw_user_error (err, EINVAL, "subnet `%s` is not an IPv6 prefix", net->subnet6);
+    return berth_user_error (err, EINVAL, "subnet `%s` is not an IPv6 prefix", net->subnet6);
   if (net->dns4
       && (addr_family (net->dns4) != AF_INET || strncmp (net->dns4, "127.", 4) != 0
           || net->gateway4 == NULL || addr_family (net->gateway4) != AF_INET))
-    return fw_user_error (
+    return berth_user_error (
         err, EINVAL, "resolver `%s` is not an IPv4 loopback address (or no gateway)", net->dns4);
   return 0;
 }

@@ -21,18 +21,6 @@
 
 #include "net/firewall.h"
 
-/* A user's mistake or a conflict: one line without strerror, but still
- * classified by its errno value (status) for the caller.  */
-#define fw_user_error(err, status_, ...)                                                           \
-  ({                                                                                               \
-    berth_error_t *_e = (err);                                                                     \
-    int _s = (status_);                                                                            \
-    berth_error (_e, 0, __VA_ARGS__);                                                              \
-    if (_e && *_e)                                                                                 \
-      (*_e)->status = _s;                                                                          \
-    -_s;                                                                                           \
-  })
-
 /* The bit berth sets in the packet mark of what its forward chain accepts,
  * for the one rule in Docker's DOCKER-USER chain (see firewall_docker.c). */
 #define BERTH_FW_MARK 0x01000000u

@@ -53,7 +53,7 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
       uint32_t net = v4 (subnet) & mask, bcast = net | ~mask;
       uint32_t lo = net + 1, hi = bcast - 1;
       if (subnet->prefix >= 31)
-        return berth_net_error (err, ENOSPC, "no available IPv4 address: /%d is too small",
+        return berth_user_error (err, ENOSPC, "no available IPv4 address: /%d is too small",
                                 subnet->prefix);
       if (range)
         {
@@ -73,7 +73,7 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
           if (taken == NULL || !taken (buf, data))
             return 0;
         }
-      return berth_net_error (err, ENOSPC, "no available IPv4 address on the network");
+      return berth_user_error (err, ENOSPC, "no available IPv4 address on the network");
     }
   /* IPv6: the host part counts up from 1 in its low 32 bits (a network
    * holds fewer containers than that).  */
@@ -93,7 +93,7 @@ berth_ipam_pick (const struct berth_cidr *subnet, const struct berth_cidr *range
       if (taken == NULL || !taken (buf, data))
         return 0;
     }
-  return berth_net_error (err, ENOSPC, "no available IPv6 address on the network");
+  return berth_user_error (err, ENOSPC, "no available IPv6 address on the network");
 }
 
 static char *
@@ -165,24 +165,24 @@ lease_one (json_t *leases, const char *owner, json_t *names, const char *subnet_
     {
       const char *holder;
       if (berth_ip_parse (want, subnet.family, &ip) < 0)
-        return berth_net_error (err, EINVAL, "invalid IP address `%s`", want);
+        return berth_user_error (err, EINVAL, "invalid IP address `%s`", want);
       berth_cidr_format (&ip, false, out);
       if (!berth_cidr_contains (&subnet, &ip))
-        return berth_net_error (err, EINVAL, "address %s is not in the network's subnet %s", want,
+        return berth_user_error (err, EINVAL, "address %s is not in the network's subnet %s", want,
                                 subnet_s);
       if (has_gw && same_addr (&ip, &gw))
-        return berth_net_error (err, EADDRINUSE, "address %s is the network's gateway", want);
+        return berth_user_error (err, EADDRINUSE, "address %s is the network's gateway", want);
       if (subnet.family == AF_INET && subnet.prefix < 31)
         {
           struct berth_cidr n = subnet;
           uint32_t mask = ~0u << (32 - subnet.prefix);
           if (v4 (&ip) == (v4 (&n) & mask) || v4 (&ip) == ((v4 (&n) & mask) | ~mask))
-            return berth_net_error (err, EINVAL, "address %s is the network's %s address", want,
+            return berth_user_error (err, EINVAL, "address %s is the network's %s address", want,
                                     v4 (&ip) == (v4 (&n) & mask) ? "network" : "broadcast");
         }
       holder = json_string_value (json_object_get (json_object_get (leases, out), "owner"));
       if (holder && strcmp (holder, owner) != 0)
-        return berth_net_error (err, EADDRINUSE, "address %s is already in use", want);
+        return berth_user_error (err, EADDRINUSE, "address %s is already in use", want);
     }
   else if (berth_ipam_pick (&subnet, range_s ? &range : NULL, has_gw ? &gw : NULL, is_taken, &t,
                             &ip, err)
@@ -235,7 +235,7 @@ berth_ipam_lease (const struct berth_net_host *h, const struct berth_network *n,
   if (n->subnet4)
     r = lease_one (leases, owner, names, n->subnet4, n->ip_range4, n->gateway4, want4, out4, err);
   else if (want4)
-    r = berth_net_error (err, EINVAL, "network %s has no IPv4 subnet", n->name);
+    r = berth_user_error (err, EINVAL, "network %s has no IPv4 subnet", n->name);
   if (r == 0 && n->subnet6 && out6)
     r = lease_one (leases, owner, names, n->subnet6, NULL, n->gateway6, want6, out6, err);
   if (r == 0)

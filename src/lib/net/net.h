@@ -25,18 +25,6 @@
 #include "error.h"
 #include "net/firewall.h"
 
-/* The user's errors (a bad subnet, a name in use): no strerror appended,
- * the status still the errno value callers test.  */
-#define berth_net_error(err, status_, ...)                                                         \
-  ({                                                                                               \
-    berth_error_t *_e = (err);                                                                     \
-    int _s = (status_);                                                                            \
-    berth_error (_e, 0, __VA_ARGS__);                                                              \
-    if (_e && *_e)                                                                                 \
-      (*_e)->status = _s;                                                                          \
-    -_s;                                                                                           \
-  })
-
 #define BERTH_NET_DEFAULT_NAME "bridge"
 #define BERTH_NET_DEFAULT_BRIDGE "berth0"
 #define BERTH_NET_DEFAULT_SUBNET "172.17.0.0/16"

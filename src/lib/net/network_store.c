@@ -280,7 +280,7 @@ pick_subnet (const struct berth_net_host *h, struct berth_network **l, size_t n,
       if (subnet_free (h, out, l, n))
         return 0;
     }
-  return berth_net_error (err, ENOSPC, "no free private subnet for the network");
+  return berth_user_error (err, ENOSPC, "no free private subnet for the network");
 }
 
 static void
@@ -325,18 +325,18 @@ check_option (struct berth_network *n, const char *kv, berth_error_t *err)
   const char *v = eq ? eq + 1 : NULL;
 
   if (k == NULL || *k == '\0')
-    return berth_net_error (err, EINVAL, "invalid option `%s`: KEY=VALUE expected", kv);
+    return berth_user_error (err, EINVAL, "invalid option `%s`: KEY=VALUE expected", kv);
   if (strcmp (k, "mtu") == 0 || strcmp (k, "com.docker.network.driver.mtu") == 0)
     {
       long m;
       if (!berth_parse_long (v, &m) || m < 68 || m > 65535)
-        return berth_net_error (err, EINVAL, "invalid mtu `%s`: 68 to 65535", v);
+        return berth_user_error (err, EINVAL, "invalid mtu `%s`: 68 to 65535", v);
       n->mtu = (int)m;
     }
   else if (strcmp (k, "com.docker.network.bridge.name") == 0)
     {
       if (*v == '\0' || strlen (v) > 15 || strchr (v, '/') || strchr (v, ' '))
-        return berth_net_error (err, EINVAL, "invalid bridge name `%s`", v);
+        return berth_user_error (err, EINVAL, "invalid bridge name `%s`", v);
       free (n->bridge);
       n->bridge = strdup (v);
     }
@@ -354,16 +354,16 @@ fill_v4 (struct berth_network *n, const char *subnet, const char *gateway, const
   if (berth_cidr_parse (subnet, &s, err) < 0)
     return -1;
   if (s.family != AF_INET)
-    return berth_net_error (err, EINVAL, "invalid subnet `%s`: IPv4 expected (IPv6 with --ipv6)",
+    return berth_user_error (err, EINVAL, "invalid subnet `%s`: IPv4 expected (IPv6 with --ipv6)",
                             subnet);
   if (s.prefix > 30)
-    return berth_net_error (err, EINVAL, "invalid subnet `%s`: /30 at most", subnet);
+    return berth_user_error (err, EINVAL, "invalid subnet `%s`: /30 at most", subnet);
   berth_cidr_format (&s, true, buf);
   n->subnet4 = strdup (buf);
   if (gateway)
     {
       if (berth_ip_parse (gateway, AF_INET, &g) < 0 || !berth_cidr_contains (&s, &g))
-        return berth_net_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
+        return berth_user_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
                                 n->subnet4);
       berth_cidr_format (&g, false, buf);
       n->gateway4 = strdup (buf);
@@ -378,7 +378,7 @@ fill_v4 (struct berth_network *n, const char *subnet, const char *gateway, const
       if (berth_cidr_parse (range, &r, err) < 0)
         return -1;
       if (r.family != AF_INET || r.prefix < s.prefix || !berth_cidr_contains (&s, &r))
-        return berth_net_error (err, EINVAL, "invalid ip-range `%s`: not within %s", range,
+        return berth_user_error (err, EINVAL, "invalid ip-range `%s`: not within %s", range,
                                 n->subnet4);
       berth_cidr_format (&r, true, buf);
       n->ip_range4 = strdup (buf);
@@ -395,13 +395,13 @@ fill_v6 (struct berth_network *n, const char *subnet, const char *gateway, berth
   if (berth_cidr_parse (subnet, &s, err) < 0)
     return -1;
   if (s.family != AF_INET6 || s.prefix > 120)
-    return berth_net_error (err, EINVAL, "invalid IPv6 subnet `%s`", subnet);
+    return berth_user_error (err, EINVAL, "invalid IPv6 subnet `%s`", subnet);
   berth_cidr_format (&s, true, buf);
   n->subnet6 = strdup (buf);
   if (gateway)
     {
       if (berth_ip_parse (gateway, AF_INET6, &g) < 0 || !berth_cidr_contains (&s, &g))
-        return berth_net_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
+        return berth_user_error (err, EINVAL, "invalid gateway `%s`: not an address of %s", gateway,
                                 n->subnet6);
       berth_cidr_format (&g, false, buf);
       n->gateway6 = strdup (buf);
@@ -434,17 +434,17 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
     }
   if (!valid_name (c->name))
     {
-      berth_net_error (err, EINVAL, "invalid network name `%s`", c->name ?: "");
+      berth_user_error (err, EINVAL, "invalid network name `%s`", c->name ?: "");
       goto out;
     }
   if (strcmp (c->name, "none") == 0 || strcmp (c->name, "host") == 0)
     {
-      berth_net_error (err, EINVAL, "%s is a pre-defined network and cannot be created", c->name);
+      berth_user_error (err, EINVAL, "%s is a pre-defined network and cannot be created", c->name);
       goto out;
     }
   if (access (path, F_OK) == 0)
     {
-      berth_net_error (err, EEXIST, "network with name %s already exists", c->name);
+      berth_user_error (err, EEXIST, "network with name %s already exists", c->name);
       goto out;
     }
   /* --subnet may be the IPv6 one with --ipv6 and no IPv4 subnet given.  */
@@ -457,12 +457,12 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
         {
           if (!c->ipv6)
             {
-              berth_net_error (err, EINVAL, "invalid subnet `%s`: IPv6 needs --ipv6", c->subnet);
+              berth_user_error (err, EINVAL, "invalid subnet `%s`: IPv6 needs --ipv6", c->subnet);
               goto out;
             }
           if (sub6)
             {
-              berth_net_error (err, EINVAL, "two IPv6 subnets given");
+              berth_user_error (err, EINVAL, "two IPv6 subnets given");
               goto out;
             }
           sub6 = c->subnet;
@@ -476,17 +476,17 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
     }
   if (c->ipv6 && sub6 == NULL)
     {
-      berth_net_error (err, EINVAL, "--ipv6 needs an IPv6 --subnet (fdxx::/64)");
+      berth_user_error (err, EINVAL, "--ipv6 needs an IPv6 --subnet (fdxx::/64)");
       goto out;
     }
   if (!c->ipv6 && sub6)
     {
-      berth_net_error (err, EINVAL, "an IPv6 subnet needs --ipv6");
+      berth_user_error (err, EINVAL, "an IPv6 subnet needs --ipv6");
       goto out;
     }
   if (c->ip_range && sub4 == NULL)
     {
-      berth_net_error (err, EINVAL, "--ip-range needs an IPv4 --subnet");
+      berth_user_error (err, EINVAL, "--ip-range needs an IPv4 --subnet");
       goto out;
     }
   if (berth_network_list (h, &l, &cnt, err) < 0)
@@ -517,14 +517,14 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
     {
       if (overlaps (l[i]->subnet4, n->subnet4) || overlaps (l[i]->subnet6, n->subnet6))
         {
-          berth_net_error (err, EEXIST, "subnet %s overlaps with network %s",
+          berth_user_error (err, EEXIST, "subnet %s overlaps with network %s",
                            overlaps (l[i]->subnet4, n->subnet4) ? n->subnet4 : n->subnet6,
                            l[i]->name);
           goto out;
         }
       if (strcmp (l[i]->bridge, n->bridge) == 0)
         {
-          berth_net_error (err, EEXIST, "bridge %s is already used by network %s", n->bridge,
+          berth_user_error (err, EEXIST, "bridge %s is already used by network %s", n->bridge,
                            l[i]->name);
           goto out;
         }
@@ -542,7 +542,7 @@ create_locked (const struct berth_net_host *h, const struct berth_network_create
         goto out;
       if (routed)
         {
-          berth_net_error (err, EEXIST, "subnet %s overlaps with a route of the host", n->subnet4);
+          berth_user_error (err, EEXIST, "subnet %s overlaps with a route of the host", n->subnet4);
           goto out;
         }
     }
@@ -678,7 +678,7 @@ berth_network_get (const struct berth_net_host *h, const char *name, struct bert
       if (found == 1)
         return 0;
     }
-  return berth_net_error (err, ENOENT, "network %s not found", name);
+  return berth_user_error (err, ENOENT, "network %s not found", name);
 }
 
 int
@@ -693,12 +693,12 @@ berth_network_remove (const struct berth_net_host *h, const char *name, bool in_
 
   if (strcmp (name, "none") == 0 || strcmp (name, "host") == 0
       || strcmp (name, BERTH_NET_DEFAULT_NAME) == 0)
-    return berth_net_error (err, EPERM, "%s is a pre-defined network and cannot be removed", name);
+    return berth_user_error (err, EPERM, "%s is a pre-defined network and cannot be removed", name);
   if (berth_network_get (h, name, &n, err) < 0)
     return -1;
   if (in_use)
     {
-      berth_net_error (err, EBUSY,
+      berth_user_error (err, EBUSY,
                        "error while removing network: network %s id %s has active endpoints",
                        n->name, n->id);
       berth_network_free (n);

@@ -50,7 +50,7 @@ berth_port_parse (const char *spec, struct berth_fw_port **ports, size_t *n, ber
       *p = '\0';
       proto = p + 1;
       if (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0)
-        return berth_net_error (err, EINVAL, "invalid -p `%s`: protocol tcp or udp", spec);
+        return berth_user_error (err, EINVAL, "invalid -p `%s`: protocol tcp or udp", spec);
     }
   /* From the right: ctrport, then hostport, then the address (which may
    * hold colons inside brackets).  */
@@ -66,7 +66,7 @@ berth_port_parse (const char *spec, struct berth_fw_port **ports, size_t *n, ber
         {
           char *close = strchr (s, ']');
           if (close == NULL || (close[1] != ':' && close[1] != '\0'))
-            return berth_net_error (err, EINVAL, "invalid -p `%s`: bad address", spec);
+            return berth_user_error (err, EINVAL, "invalid -p `%s`: bad address", spec);
           *close = '\0';
           ip = s + 1;
           host = close[1] ? close + 2 : close + 1;
@@ -79,16 +79,16 @@ berth_port_parse (const char *spec, struct berth_fw_port **ports, size_t *n, ber
         }
     }
   if (parse_range (ctr, &clo, &chi) < 0)
-    return berth_net_error (err, EINVAL, "invalid -p `%s`: bad container port", spec);
+    return berth_user_error (err, EINVAL, "invalid -p `%s`: bad container port", spec);
   if (host && *host && parse_range (host, &hlo, &hhi) < 0)
-    return berth_net_error (err, EINVAL, "invalid -p `%s`: bad host port", spec);
+    return berth_user_error (err, EINVAL, "invalid -p `%s`: bad host port", spec);
   if (hlo && hhi - hlo != chi - clo && clo != chi)
-    return berth_net_error (err, EINVAL, "invalid -p `%s`: the port ranges differ in size", spec);
+    return berth_user_error (err, EINVAL, "invalid -p `%s`: the port ranges differ in size", spec);
   if (ip && *ip)
     {
       struct berth_cidr c;
       if (berth_ip_parse (ip, 0, &c) < 0)
-        return berth_net_error (err, EINVAL, "invalid -p `%s`: bad address `%s`", spec, ip);
+        return berth_user_error (err, EINVAL, "invalid -p `%s`: bad address `%s`", spec, ip);
     }
   count = (size_t)(chi - clo + 1);
   np = realloc (*ports, (*n + count) * sizeof (*np));

@@ -55,10 +55,10 @@ bind_test (const struct berth_fw_port *p, berth_error_t *err)
   if (bind (fd, (struct sockaddr *)&ss, len) == 0)
     return 0;
   if (errno == EADDRINUSE)
-    return fw_user_error (err, EADDRINUSE, "host port %u/%s is already in use",
+    return berth_user_error (err, EADDRINUSE, "host port %u/%s is already in use",
                           (unsigned)p->host_port, p->proto);
   if (errno == EADDRNOTAVAIL)
-    return fw_user_error (err, EADDRNOTAVAIL, "host address %s is not an address of this host",
+    return berth_user_error (err, EADDRNOTAVAIL, "host address %s is not an address of this host",
                           p->host_ip);
   return berth_error (err, errno, "check host port %u/%s", (unsigned)p->host_port, p->proto);
 }
@@ -77,7 +77,7 @@ berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_p
         return -1;
       for (size_t j = 0; j < i; j++)
         if (fw_ports_clash (&ports[i], &ports[j]))
-          return fw_user_error (err, EINVAL, "host port %u/%s is published twice",
+          return berth_user_error (err, EINVAL, "host port %u/%s is published twice",
                                 (unsigned)ports[i].host_port, ports[i].proto);
     }
   if (n == 0)
@@ -90,7 +90,7 @@ berth_fw_ports_check (const struct berth_fw_config *cfg, const struct berth_fw_p
   for (size_t i = 0; i < n && ret == 0; i++)
     for (size_t j = 0; j < st.n_ports && ret == 0; j++)
       if (fw_ports_clash (&ports[i], &st.ports[j].port))
-        ret = fw_user_error (err, EADDRINUSE, "host port %u/%s is already published by %s",
+        ret = berth_user_error (err, EADDRINUSE, "host port %u/%s is already published by %s",
                              (unsigned)ports[i].host_port, ports[i].proto, st.ports[j].owner);
   fw_state_free (&st);
   fw_session_close (&s);

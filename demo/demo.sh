@@ -26,6 +26,8 @@ cleanup() {
 	nft delete table inet bdemo 2>/dev/null || true
 	awk -v t="$work/" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf "$work"
+	# the engine's parent cgroup (kept while containers use it, as /docker)
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 trap cleanup EXIT
 
